@@ -1,0 +1,3 @@
+import { registerCpuBackend } from './index.js';
+
+registerCpuBackend();

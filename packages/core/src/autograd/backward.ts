@@ -1,0 +1,181 @@
+import { withGradMode } from '../engine.js';
+import { GradError, InvalidArgumentError, ShapeError, formatShape } from '../errors.js';
+import { keep, tidy } from '../memory.js';
+import { add } from '../ops/elementwise.js';
+import { onesLike } from '../ops/creation.js';
+import { Tensor } from '../tensor.js';
+import { alias } from '../ops/shape.js';
+
+/** Options of {@link gradients}, named as in `torch.autograd.grad`. */
+export interface GradOptions {
+  /** Cotangents for the outputs; a scalar output may leave its own out (ones). */
+  gradOutputs?: readonly (Tensor | null | undefined)[];
+  /** Record the backward pass too, so the gradients can be differentiated again. */
+  createGraph?: boolean;
+  /** Keep the graph usable for another backward pass; defaults to `createGraph`. */
+  retainGraph?: boolean;
+  /** Return null for an input the outputs do not depend on instead of raising an error. */
+  allowUnused?: boolean;
+  /** Names of the inputs, used in error messages (e.g. pytree paths). */
+  inputNames?: readonly string[];
+}
+
+/** Tensors reachable from `outputs` through recorded ops, each after all its inputs. */
+function topologicalOrder(outputs: readonly Tensor[]): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  const stack: [Tensor, boolean][] = outputs.map((t) => [t, false]);
+  while (stack.length > 0) {
+    const [t, expanded] = stack.pop()!;
+    if (expanded) {
+      order.push(t);
+      continue;
+    }
+    if (visited.has(t)) continue;
+    visited.add(t);
+    stack.push([t, true]);
+    for (const input of t.gradFn?.inputs ?? []) if (!visited.has(input)) stack.push([input, false]);
+  }
+  return order;
+}
+
+/**
+ * Computes the gradients of `outputs` with respect to `inputs`, as `torch.autograd.grad`.
+ * Each returned gradient has its input's shape; with `createGraph` it is itself differentiable.
+ */
+export function gradients(
+  outputs: readonly Tensor[],
+  inputs: readonly Tensor[],
+  options: GradOptions = {},
+): (Tensor | null)[] {
+  const createGraph = options.createGraph ?? false;
+  const retainGraph = options.retainGraph ?? createGraph;
+  const name = (i: number) => options.inputNames?.[i] ?? `inputs[${i}]`;
+  outputs.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new InvalidArgumentError(`grad: outputs[${i}] is not a Tensor`);
+    if (!t.requiresGrad) {
+      throw new GradError(
+        `grad: outputs[${i}] does not require grad: no input of the ops that produced it requires grad (was it computed under noGrad or from detached tensors?)`,
+      );
+    }
+  });
+  inputs.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new InvalidArgumentError(`grad: ${name(i)} is not a Tensor`);
+    if (!t.requiresGrad) throw new GradError(`grad: ${name(i)} does not require grad`);
+  });
+
+  const result = tidy(() => {
+    const order = topologicalOrder(outputs);
+    const inputSet = new Set(inputs);
+    // A tensor is on a gradient path when an input is among its ancestors (or is itself one).
+    const onPath = new Set<Tensor>();
+    for (const t of order) {
+      if (inputSet.has(t) || t.gradFn?.inputs.some((x) => onPath.has(x))) onPath.add(t);
+    }
+    const grads = new Map<Tensor, Tensor>();
+    outputs.forEach((t, i) => {
+      const given = options.gradOutputs?.[i];
+      let g: Tensor;
+      if (given) {
+        if (given.shape.join() !== t.shape.join()) {
+          throw new ShapeError(
+            `grad: gradOutputs[${i}] has shape ${formatShape(given.shape)}, expected the output's ${formatShape(t.shape)}`,
+          );
+        }
+        g = given;
+      } else {
+        if (t.size !== 1) {
+          throw new GradError(
+            `grad: outputs[${i}] has shape ${formatShape(t.shape)}; a gradient can be implied only for a scalar output, so pass gradOutputs`,
+          );
+        }
+        g = onesLike(t);
+      }
+      const previous = grads.get(t);
+      grads.set(t, previous ? add(previous, g) : g);
+    });
+
+    const visited: Tensor[] = [];
+    for (let k = order.length - 1; k >= 0; k--) {
+      const t = order[k];
+      const node = t.gradFn;
+      const dy = grads.get(t);
+      if (!node || !dy || !node.inputs.some((x) => onPath.has(x))) continue;
+      if (node.released) {
+        throw new GradError(
+          `grad: the graph through ${node.name} was already freed by an earlier backward pass; pass retainGraph: true to the first one`,
+        );
+      }
+      visited.push(t);
+      const inputGrads = withGradMode(createGraph, () => node.backward(dy, node.inputs, node.saved));
+      node.inputs.forEach((x, i) => {
+        const g = inputGrads[i];
+        if (!g || !onPath.has(x)) return;
+        if (g.shape.join() !== x.shape.join()) {
+          throw new ShapeError(
+            `grad: the backward of ${node.name} returned shape ${formatShape(g.shape)} for input ${i}, expected ${formatShape(x.shape)} (a bug in that op's gradient)`,
+          );
+        }
+        const previous = grads.get(x);
+        grads.set(x, previous ? add(previous, g) : g);
+      });
+    }
+    if (!retainGraph) {
+      for (const t of visited) {
+        const node = t.gradFn!;
+        node.released = true;
+        node.inputs = [];
+        node.saved = [];
+      }
+    }
+    return inputs.map((x) => grads.get(x) ?? null);
+  });
+
+  // A backward may hand the same tensor to several inputs (add does); give each its own handle,
+  // so that disposing one gradient leaves the others intact.
+  const handedOut = new Set<Tensor>(options.gradOutputs?.filter((g): g is Tensor => !!g));
+  return result.map((g, i) => {
+    if (g) {
+      if (!handedOut.has(g)) {
+        handedOut.add(g);
+        return g;
+      }
+      return withGradMode(createGraph, () => alias(g));
+    }
+    if (options.allowUnused) return null;
+    throw new GradError(
+      `grad: ${name(i)} received no gradient: the outputs do not depend on it. Check that it is used in the computation, or pass allowUnused: true`,
+    );
+  });
+}
+
+/**
+ * Accumulates the gradient of `output` into `.grad` of every leaf that requires grad, as
+ * `torch.Tensor.backward`.
+ */
+export function backward(
+  output: Tensor,
+  gradOutput?: Tensor,
+  options: { retainGraph?: boolean; createGraph?: boolean } = {},
+): void {
+  const leaves = topologicalOrder([output]).filter((t) => t.isLeaf && t.requiresGrad);
+  if (leaves.length === 0) {
+    throw new GradError('backward: the output does not depend on any tensor that requires grad');
+  }
+  const grads = gradients([output], leaves, {
+    gradOutputs: gradOutput ? [gradOutput] : undefined,
+    createGraph: options.createGraph,
+    retainGraph: options.retainGraph,
+    allowUnused: true,
+  });
+  leaves.forEach((leaf, i) => {
+    const g = grads[i];
+    if (!g) return;
+    const previous = leaf.grad;
+    leaf.grad = keep(previous ? add(previous, g) : g);
+    if (previous && !options.createGraph) {
+      previous.dispose();
+      g.dispose();
+    }
+  });
+}

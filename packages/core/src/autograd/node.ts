@@ -1,0 +1,22 @@
+import type { Tensor } from '../tensor.js';
+
+/**
+ * Computes the gradients of an op's inputs from the gradient of its output. It is written with
+ * ops, never raw kernels, so that it is itself differentiable: that is what gives gradients of
+ * any order. It may read only `inputs` and `saved`, so that `tidy` knows what the graph needs.
+ */
+export type BackwardFn = (
+  dy: Tensor,
+  inputs: readonly Tensor[],
+  saved: readonly Tensor[],
+) => readonly (Tensor | null | undefined)[];
+
+/** The record that an op leaves on its output when gradients are being recorded. */
+export interface GradNode {
+  readonly name: string;
+  inputs: readonly Tensor[];
+  saved: readonly Tensor[];
+  readonly backward: BackwardFn;
+  /** Set once a backward pass without `retainGraph` has run through this node. */
+  released: boolean;
+}

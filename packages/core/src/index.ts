@@ -1,0 +1,68 @@
+export type { Backend, DataId, KernelImpl, KernelTable, TensorInfo } from './backend.js';
+export {
+  type DType,
+  type TypedArray,
+  allocateTypedArray,
+  bytesPerElement,
+  dtypeOfTypedArray,
+  isFloating,
+  promoteTypes,
+} from './dtype.js';
+export {
+  type MemoryInfo,
+  backendInstance,
+  getBackend,
+  isAnomalyMode,
+  isBackendRegistered,
+  isGradEnabled,
+  listBackends,
+  memory,
+  noGrad,
+  registerBackend,
+  registerKernel,
+  removeBackend,
+  runKernel,
+  setAnomalyMode,
+  setBackend,
+  withGradMode,
+} from './engine.js';
+export {
+  BackendError,
+  DTypeError,
+  DisposedTensorError,
+  GradError,
+  InvalidArgumentError,
+  MetagradError,
+  ShapeError,
+  formatShape,
+} from './errors.js';
+export * from './kernel_names.js';
+export { collectTensors, dispose, keep, tidy } from './memory.js';
+export * from './ops/index.js';
+export type { Scalar, TensorLike } from './ops/types.js';
+export type { OpOptions } from './ops/op.js';
+export { type MapTree, type PyTree, flattenTree, mapTree, unflattenTree, zipTrees } from './pytree.js';
+export { Generator, type GeneratorState, getGlobalGenerator, manualSeed } from './random.js';
+export { SafetensorsError, loadSafetensors, saveSafetensors, unflattenDotted } from './safetensors.js';
+export { broadcastShapes, normalizeAxes, normalizeAxis, sizeOf, stridesOf } from './shape.js';
+export { Tensor } from './tensor.js';
+export type { BackwardFn, GradNode } from './autograd/node.js';
+export { type FunctionalGradOptions, customGrad, grad, valueAndGrad } from './autograd/functional.js';
+export { type GradcheckOptions, type GradcheckReport, gradcheck, gradgradcheck } from './autograd/gradcheck.js';
+
+import { type GradOptions, gradients } from './autograd/backward.js';
+
+export type { GradOptions };
+
+/** PyTorch-style differentiation: `autograd.grad(outputs, inputs, options)`. */
+export const autograd = {
+  grad(
+    outputs: import('./tensor.js').Tensor | readonly import('./tensor.js').Tensor[],
+    inputs: import('./tensor.js').Tensor | readonly import('./tensor.js').Tensor[],
+    options: GradOptions = {},
+  ): (import('./tensor.js').Tensor | null)[] {
+    const outs = Array.isArray(outputs) ? outputs : [outputs];
+    const ins = Array.isArray(inputs) ? inputs : [inputs];
+    return gradients(outs as never, ins as never, options);
+  },
+};

@@ -1,0 +1,11 @@
+/**
+ * A class of same-sized square images for episode sampling: one Omniglot character, or one
+ * rotation of it. Each image is a row-major Float32Array of `size * size` ink values in [0, 1].
+ */
+export interface ImageClass {
+  /** A name unique among the classes sampled together, used to check for leaks between splits. */
+  id: string;
+  /** Image side length in pixels. */
+  size: number;
+  images: Float32Array[];
+}

@@ -1,0 +1,105 @@
+import {
+  InvalidArgumentError,
+  type Tensor,
+  add,
+  div,
+  maximum,
+  mul,
+  noGrad,
+  sqrt,
+  square,
+  sub,
+  zerosLike,
+  mapTree,
+  zipTrees,
+} from '@metagrad/core';
+
+/** Hyperparameters of Adam and AdamW, with `torch.optim.Adam`'s defaults (AdamW: weightDecay 0.01). */
+export interface AdamOptions {
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+  amsgrad?: boolean;
+  maximize?: boolean;
+}
+
+/** Adam state: the step count and the first and second moment estimates, pytrees like the params. */
+export interface AdamState<T> {
+  step: number;
+  expAvg: T;
+  expAvgSq: T;
+  maxExpAvgSq: T | null;
+}
+
+export function validateAdam(options: AdamOptions, decoupled: boolean): Required<AdamOptions> {
+  const name = decoupled ? 'AdamW' : 'Adam';
+  const o = {
+    lr: 1e-3,
+    betas: [0.9, 0.999] as [number, number],
+    eps: 1e-8,
+    weightDecay: decoupled ? 1e-2 : 0,
+    amsgrad: false,
+    maximize: false,
+    ...options,
+  };
+  if (!(o.lr >= 0)) throw new InvalidArgumentError(`${name}: lr must be >= 0, got ${o.lr}`);
+  if (!(o.eps >= 0)) throw new InvalidArgumentError(`${name}: eps must be >= 0, got ${o.eps}`);
+  o.betas.forEach((b, i) => {
+    if (!(b >= 0 && b < 1)) throw new InvalidArgumentError(`${name}: betas[${i}] must be in [0, 1), got ${b}`);
+  });
+  if (!(o.weightDecay >= 0)) throw new InvalidArgumentError(`${name}: weightDecay must be >= 0, got ${o.weightDecay}`);
+  return o;
+}
+
+export function adamInit<T>(params: T, options: AdamOptions = {}): AdamState<T> {
+  return noGrad(() => ({
+    step: 0,
+    expAvg: mapTree(params, (p) => zerosLike(p)) as T,
+    expAvgSq: mapTree(params, (p) => zerosLike(p)) as T,
+    maxExpAvgSq: options.amsgrad ? (mapTree(params, (p) => zerosLike(p)) as T) : null,
+  }));
+}
+
+/**
+ * One step of `torch.optim.Adam` (or `AdamW` with `decoupled`), as a pure function returning
+ * new parameters and state. Adam adds weightDecay * p to the gradient; AdamW instead shrinks
+ * the parameters by lr * weightDecay before the update.
+ */
+export function adamUpdate<T>(
+  params: T,
+  grads: T,
+  state: AdamState<T>,
+  options: AdamOptions = {},
+  decoupled = false,
+): { params: T; state: AdamState<T> } {
+  const o = validateAdam(options, decoupled);
+  const [beta1, beta2] = o.betas;
+  const step = state.step + 1;
+  const biasCorrection1 = 1 - beta1 ** step;
+  const biasCorrection2 = 1 - beta2 ** step;
+  return noGrad(() => {
+    const gradients = zipTrees([params, grads], ([p, g]) => {
+      let d = o.maximize ? g.neg() : g;
+      if (!decoupled && o.weightDecay !== 0) d = add(d, mul(p, o.weightDecay));
+      return d;
+    });
+    const expAvg = zipTrees([state.expAvg, gradients], ([m, g]) => add(mul(m, beta1), mul(g, 1 - beta1)));
+    const expAvgSq = zipTrees([state.expAvgSq, gradients], ([v, g]) => add(mul(v, beta2), mul(square(g), 1 - beta2)));
+    const maxExpAvgSq =
+      o.amsgrad && state.maxExpAvgSq !== null
+        ? zipTrees([state.maxExpAvgSq, expAvgSq], ([a, b]) => maximum(a, b))
+        : null;
+    const second = maxExpAvgSq ?? expAvgSq;
+    const stepSize = o.lr / biasCorrection1;
+    const sqrtBc2 = Math.sqrt(biasCorrection2);
+    const next = zipTrees([params, expAvg, second], ([p, m, v]) => {
+      const shrunk = decoupled && o.weightDecay !== 0 ? mul(p, 1 - o.lr * o.weightDecay) : p;
+      const denom = add(div(sqrt(v), sqrtBc2), o.eps);
+      return sub(shrunk, mul(div(m, denom), stepSize));
+    });
+    return { params: next, state: { step, expAvg, expAvgSq, maxExpAvgSq } };
+  });
+}
+
+export type { Tensor };
