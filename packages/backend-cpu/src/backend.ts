@@ -1,4 +1,4 @@
-import type { Backend, DType, DataId, TensorInfo, TypedArray } from '@metagrad/core';
+import type { Backend, DataId, DType, TensorInfo, TypedArray } from '@metagrad/core';
 import { allocateTypedArray } from '@metagrad/core';
 
 /** The storage of one CPU tensor: a typed array owned by the backend. */

@@ -1,4 +1,4 @@
-import { type KernelTable, isBackendRegistered, registerBackend } from '@metagrad/core';
+import { isBackendRegistered, type KernelTable, registerBackend } from '@metagrad/core';
 import { CpuBackend } from './backend.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './kernels/conv.js';
 import { binary, cast, compare, fill, unary, where } from './kernels/elementwise.js';

@@ -56,7 +56,9 @@ export function engineState(): EngineState {
 export function registerBackend(backend: Backend, kernels: KernelTable = {}): void {
   const state = engineState();
   if (state.backends.has(backend.name)) {
-    throw new BackendError(`registerBackend: a backend named '${backend.name}' is already registered`);
+    throw new BackendError(
+      `registerBackend: a backend named '${backend.name}' is already registered`,
+    );
   }
   state.backends.set(backend.name, backend);
   state.kernels.set(backend.name, new Map());
@@ -74,7 +76,8 @@ export function removeBackend(name: string): void {
   state.kernels.delete(name);
   state.liveTensors.delete(name);
   for (const [id, record] of state.storage) if (record.backend === name) state.storage.delete(id);
-  if (state.activeBackend === name) state.activeBackend = state.backends.keys().next().value ?? null;
+  if (state.activeBackend === name)
+    state.activeBackend = state.backends.keys().next().value ?? null;
 }
 
 export function registerKernel<K extends KernelName>(

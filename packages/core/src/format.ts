@@ -35,7 +35,11 @@ export function formatTensor(t: Tensor): string {
     const n = t.shape[dim];
     const indices =
       summarize && n > 2 * EDGE_ITEMS
-        ? [...Array(EDGE_ITEMS).keys(), -1, ...Array.from({ length: EDGE_ITEMS }, (_, i) => n - EDGE_ITEMS + i)]
+        ? [
+            ...Array(EDGE_ITEMS).keys(),
+            -1,
+            ...Array.from({ length: EDGE_ITEMS }, (_, i) => n - EDGE_ITEMS + i),
+          ]
         : [...Array(n).keys()];
     if (dim === t.rank - 1) {
       return `[${indices.map((i) => (i < 0 ? '...' : formatValue(values[offset + i]))).join(', ')}]`;

@@ -1,21 +1,34 @@
+export {
+  customGrad,
+  type FunctionalGradOptions,
+  grad,
+  valueAndGrad,
+} from './autograd/functional.js';
+export {
+  type GradcheckOptions,
+  type GradcheckReport,
+  gradcheck,
+  gradgradcheck,
+} from './autograd/gradcheck.js';
+export type { BackwardFn, GradNode } from './autograd/node.js';
 export type { Backend, DataId, KernelImpl, KernelTable, TensorInfo } from './backend.js';
 export {
-  type DType,
-  type TypedArray,
   allocateTypedArray,
   bytesPerElement,
+  type DType,
   dtypeOfTypedArray,
   isFloating,
   promoteTypes,
+  type TypedArray,
 } from './dtype.js';
 export {
-  type MemoryInfo,
   backendInstance,
   getBackend,
   isAnomalyMode,
   isBackendRegistered,
   isGradEnabled,
   listBackends,
+  type MemoryInfo,
   memory,
   noGrad,
   registerBackend,
@@ -28,27 +41,36 @@ export {
 } from './engine.js';
 export {
   BackendError,
-  DTypeError,
   DisposedTensorError,
+  DTypeError,
+  formatShape,
   GradError,
   InvalidArgumentError,
   MetagradError,
   ShapeError,
-  formatShape,
 } from './errors.js';
 export * from './kernel_names.js';
 export { collectTensors, dispose, keep, tidy } from './memory.js';
 export * from './ops/index.js';
-export type { Scalar, TensorLike } from './ops/types.js';
 export type { OpOptions } from './ops/op.js';
-export { type MapTree, type PyTree, flattenTree, mapTree, unflattenTree, zipTrees } from './pytree.js';
+export type { Scalar, TensorLike } from './ops/types.js';
+export {
+  flattenTree,
+  type MapTree,
+  mapTree,
+  type PyTree,
+  unflattenTree,
+  zipTrees,
+} from './pytree.js';
 export { Generator, type GeneratorState, getGlobalGenerator, manualSeed } from './random.js';
-export { SafetensorsError, loadSafetensors, saveSafetensors, unflattenDotted } from './safetensors.js';
+export {
+  loadSafetensors,
+  SafetensorsError,
+  saveSafetensors,
+  unflattenDotted,
+} from './safetensors.js';
 export { broadcastShapes, normalizeAxes, normalizeAxis, sizeOf, stridesOf } from './shape.js';
 export { Tensor } from './tensor.js';
-export type { BackwardFn, GradNode } from './autograd/node.js';
-export { type FunctionalGradOptions, customGrad, grad, valueAndGrad } from './autograd/functional.js';
-export { type GradcheckOptions, type GradcheckReport, gradcheck, gradgradcheck } from './autograd/gradcheck.js';
 
 import { type GradOptions, gradients } from './autograd/backward.js';
 

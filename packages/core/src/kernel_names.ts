@@ -14,6 +14,8 @@ export type UnaryOp =
   | 'abs'
   | 'sigmoid'
   | 'tanh'
+  | 'sin'
+  | 'cos'
   | 'relu'
   | 'sign'
   | 'square'

@@ -48,7 +48,11 @@ export function collectTensors(tree: unknown, out: Tensor[] = []): Tensor[] {
   if (tree instanceof Tensor) out.push(tree);
   else if (Array.isArray(tree)) for (const item of tree) collectTensors(item, out);
   else if (tree instanceof Map) for (const item of tree.values()) collectTensors(item, out);
-  else if (tree !== null && typeof tree === 'object' && Object.getPrototypeOf(tree) === Object.prototype) {
+  else if (
+    tree !== null &&
+    typeof tree === 'object' &&
+    Object.getPrototypeOf(tree) === Object.prototype
+  ) {
     for (const item of Object.values(tree)) collectTensors(item, out);
   }
   return out;

@@ -14,7 +14,9 @@ export type MapTree<T, U> = T extends Tensor
       : T;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype;
+  return (
+    value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype
+  );
 }
 
 /** The tensor leaves of a pytree in a fixed order, with their dotted paths (`lstm.weight_ih_l0`, `layers.0`). */
@@ -50,7 +52,9 @@ export function unflattenTree<T>(tree: T, leaves: readonly unknown[]): T {
   };
   const out = build(tree);
   if (at !== leaves.length) {
-    throw new InvalidArgumentError(`unflattenTree: the tree has ${at} tensor leaves but ${leaves.length} values were given`);
+    throw new InvalidArgumentError(
+      `unflattenTree: the tree has ${at} tensor leaves but ${leaves.length} values were given`,
+    );
   }
   return out as T;
 }
@@ -58,14 +62,20 @@ export function unflattenTree<T>(tree: T, leaves: readonly unknown[]): T {
 /** Applies `fn` to every tensor leaf (with its path), keeping the structure. */
 export function mapTree<T, U>(tree: T, fn: (leaf: Tensor, path: string) => U): MapTree<T, U> {
   const { leaves, paths } = flattenTree(tree);
-  return unflattenTree(tree, leaves.map((leaf, i) => fn(leaf, paths[i]))) as MapTree<T, U>;
+  return unflattenTree(
+    tree,
+    leaves.map((leaf, i) => fn(leaf, paths[i])),
+  ) as MapTree<T, U>;
 }
 
 /**
  * Applies `fn` to matching leaves of several trees of one structure, as `jax.tree.map` does.
  * The trees must have the same paths.
  */
-export function zipTrees<T>(trees: readonly T[], fn: (leaves: Tensor[], path: string) => Tensor): T {
+export function zipTrees<T>(
+  trees: readonly T[],
+  fn: (leaves: Tensor[], path: string) => Tensor,
+): T {
   const flat = trees.map((t) => flattenTree(t));
   const [first] = flat;
   flat.forEach((f, k) => {
@@ -75,6 +85,11 @@ export function zipTrees<T>(trees: readonly T[], fn: (leaves: Tensor[], path: st
       );
     }
   });
-  const leaves = first.leaves.map((_, i) => fn(flat.map((f) => f.leaves[i]), first.paths[i]));
+  const leaves = first.leaves.map((_, i) =>
+    fn(
+      flat.map((f) => f.leaves[i]),
+      first.paths[i],
+    ),
+  );
   return unflattenTree(trees[0], leaves);
 }

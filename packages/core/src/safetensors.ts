@@ -20,7 +20,12 @@ export class SafetensorsError extends MetagradError {
 /** The safetensors specification caps the header at 100 MB, which also bounds what a bad file can make us allocate. */
 const MAX_HEADER_BYTES = 100_000_000;
 
-const WRITE_CODES: Record<DType, string> = { float64: 'F64', float32: 'F32', int32: 'I32', bool: 'BOOL' };
+const WRITE_CODES: Record<DType, string> = {
+  float64: 'F64',
+  float32: 'F32',
+  int32: 'I32',
+  bool: 'BOOL',
+};
 
 const READ_CODES: Record<string, { bytes: number; dtype: DType }> = {
   F64: { bytes: 8, dtype: 'float64' },
@@ -48,7 +53,11 @@ export function saveSafetensors(tree: unknown, metadata: Record<string, string> 
   leaves.forEach((t, i) => {
     const values = t.dataSync();
     const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-    header[paths[i]] = { dtype: WRITE_CODES[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
+    header[paths[i]] = {
+      dtype: WRITE_CODES[t.dtype],
+      shape: [...t.shape],
+      data_offsets: [offset, offset + bytes.length],
+    };
     chunks.push(bytes);
     offset += bytes.length;
   });
@@ -76,26 +85,40 @@ interface Entry {
   end: number;
 }
 
-function parseHeader(bytes: Uint8Array): { entries: Entry[]; metadata: Record<string, string>; dataStart: number } {
+function parseHeader(bytes: Uint8Array): {
+  entries: Entry[];
+  metadata: Record<string, string>;
+  dataStart: number;
+} {
   if (!(bytes instanceof Uint8Array)) {
-    throw new InvalidArgumentError(`loadSafetensors: expected a Uint8Array (or Buffer), got ${typeof bytes}`);
+    throw new InvalidArgumentError(
+      `loadSafetensors: expected a Uint8Array (or Buffer), got ${typeof bytes}`,
+    );
   }
   if (bytes.length < 8) {
-    throw new SafetensorsError(`loadSafetensors: the file has ${bytes.length} bytes, fewer than the 8-byte header length`);
+    throw new SafetensorsError(
+      `loadSafetensors: the file has ${bytes.length} bytes, fewer than the 8-byte header length`,
+    );
   }
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (headerLength > BigInt(MAX_HEADER_BYTES)) {
-    throw new SafetensorsError(`loadSafetensors: the header length ${headerLength} exceeds the format's limit of ${MAX_HEADER_BYTES} bytes`);
+    throw new SafetensorsError(
+      `loadSafetensors: the header length ${headerLength} exceeds the format's limit of ${MAX_HEADER_BYTES} bytes`,
+    );
   }
   const n = Number(headerLength);
   if (8 + n > bytes.length) {
-    throw new SafetensorsError(`loadSafetensors: the header claims ${n} bytes but the file has only ${bytes.length - 8} after the length; it is truncated`);
+    throw new SafetensorsError(
+      `loadSafetensors: the header claims ${n} bytes but the file has only ${bytes.length - 8} after the length; it is truncated`,
+    );
   }
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
   } catch (error) {
-    throw new SafetensorsError(`loadSafetensors: the header is not valid UTF-8 JSON (${(error as Error).message})`);
+    throw new SafetensorsError(
+      `loadSafetensors: the header is not valid UTF-8 JSON (${(error as Error).message})`,
+    );
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) {
     throw new SafetensorsError('loadSafetensors: the header must be a JSON object');
@@ -111,15 +134,25 @@ function parseHeader(bytes: Uint8Array): { entries: Entry[]; metadata: Record<st
     const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const code = READ_CODES[info?.dtype as string];
     if (!code) {
-      throw new SafetensorsError(`loadSafetensors: tensor '${name}' has unsupported dtype ${JSON.stringify(info?.dtype)} (supported: ${Object.keys(READ_CODES).join(', ')})`);
+      throw new SafetensorsError(
+        `loadSafetensors: tensor '${name}' has unsupported dtype ${JSON.stringify(info?.dtype)} (supported: ${Object.keys(READ_CODES).join(', ')})`,
+      );
     }
     const shape = info.shape;
     if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-      throw new SafetensorsError(`loadSafetensors: tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`);
+      throw new SafetensorsError(
+        `loadSafetensors: tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`,
+      );
     }
     const offsets = info.data_offsets;
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
-      throw new SafetensorsError(`loadSafetensors: tensor '${name}' has invalid data_offsets ${JSON.stringify(offsets)}`);
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((o) => Number.isInteger(o) && o >= 0)
+    ) {
+      throw new SafetensorsError(
+        `loadSafetensors: tensor '${name}' has invalid data_offsets ${JSON.stringify(offsets)}`,
+      );
     }
     const [begin, end] = offsets as [number, number];
     const expected = sizeOf(shape) * code.bytes;
@@ -133,7 +166,9 @@ function parseHeader(bytes: Uint8Array): { entries: Entry[]; metadata: Record<st
   const sorted = [...entries].sort((a, b) => a.begin - b.begin);
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].begin < sorted[i - 1].end) {
-      throw new SafetensorsError(`loadSafetensors: tensors '${sorted[i - 1].name}' and '${sorted[i].name}' overlap in the data`);
+      throw new SafetensorsError(
+        `loadSafetensors: tensors '${sorted[i - 1].name}' and '${sorted[i].name}' overlap in the data`,
+      );
     }
   }
   return { entries, metadata, dataStart: 8 + n };
@@ -148,27 +183,36 @@ function float16ToFloat32(h: number): number {
   return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
-function decode(entry: Entry, raw: Uint8Array): TypedArray {
+function decode(entry: Entry, source: Uint8Array): TypedArray {
+  // A copy with its own aligned buffer. `source` may be a Node Buffer, whose slice() is a view.
+  const raw = new Uint8Array(source);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const n = sizeOf(entry.shape);
   switch (entry.dtype) {
     case 'F64':
-      return new Float64Array(raw.slice().buffer);
+      return new Float64Array(raw.buffer);
     case 'F32':
-      return new Float32Array(raw.slice().buffer);
+      return new Float32Array(raw.buffer);
     case 'I32':
-      return new Int32Array(raw.slice().buffer);
+      return new Int32Array(raw.buffer);
     case 'BOOL':
-      return raw.slice();
+      return raw;
     case 'F16':
-      return Float32Array.from({ length: n }, (_, i) => float16ToFloat32(view.getUint16(2 * i, true)));
+      return Float32Array.from({ length: n }, (_, i) =>
+        float16ToFloat32(view.getUint16(2 * i, true)),
+      );
     case 'BF16':
-      return Float32Array.from({ length: n }, (_, i) => new Float32Array(new Uint32Array([view.getUint16(2 * i, true) << 16]).buffer)[0]);
+      return Float32Array.from(
+        { length: n },
+        (_, i) => new Float32Array(new Uint32Array([view.getUint16(2 * i, true) << 16]).buffer)[0],
+      );
     case 'I64':
       return Int32Array.from({ length: n }, (_, i) => {
         const v = view.getBigInt64(8 * i, true);
         if (v > 2147483647n || v < -2147483648n) {
-          throw new SafetensorsError(`loadSafetensors: tensor '${entry.name}' holds ${v} at element ${i}, outside the int32 range`);
+          throw new SafetensorsError(
+            `loadSafetensors: tensor '${entry.name}' holds ${v} at element ${i}, outside the int32 range`,
+          );
         }
         return Number(v);
       });
@@ -191,7 +235,9 @@ export function loadSafetensors(
   options: { backend?: string } = {},
 ): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
   const { entries, metadata, dataStart } = parseHeader(bytes);
-  const arrays = entries.map((e) => decode(e, bytes.subarray(dataStart + e.begin, dataStart + e.end)));
+  const arrays = entries.map((e) =>
+    decode(e, bytes.subarray(dataStart + e.begin, dataStart + e.end)),
+  );
   const tensors: Record<string, Tensor> = {};
   entries.forEach((e, i) => {
     tensors[e.name] = fromTypedArray(arrays[i], e.shape, READ_CODES[e.dtype].dtype, options);

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, ShapeError, formatShape } from './errors.js';
+import { formatShape, InvalidArgumentError, ShapeError } from './errors.js';
 
 export type Shape = readonly number[];
 

@@ -1,12 +1,12 @@
 import type { GradNode } from './autograd/node.js';
 import type { DataId, TensorInfo } from './backend.js';
 import type { DType, TypedArray } from './dtype.js';
-import { BackendError, DTypeError, DisposedTensorError, InvalidArgumentError } from './errors.js';
+import * as engine from './engine.js';
+import { BackendError, DisposedTensorError, DTypeError, InvalidArgumentError } from './errors.js';
 import { formatTensor } from './format.js';
 import * as ops from './ops/index.js';
 import type { Scalar, TensorLike } from './ops/types.js';
 import { sizeOf } from './shape.js';
-import * as engine from './engine.js';
 
 /**
  * An n-dimensional array on one backend, with a fixed shape and dtype. Ops return new tensors;
@@ -221,6 +221,12 @@ export class Tensor {
   }
   square(): Tensor {
     return ops.square(this);
+  }
+  sin(): Tensor {
+    return ops.sin(this);
+  }
+  cos(): Tensor {
+    return ops.cos(this);
   }
   relu(): Tensor {
     return ops.relu(this);

@@ -2,7 +2,7 @@ import { readZip } from './archive.js';
 
 /**
  * One of the two small Omniglot background sets of Lake, Salakhutdinov and Tenenbaum. Each
- * holds 5 alphabets. Greek and Latin are in both, with byte-identical files.
+ * contains 5 alphabets. Greek and Latin are in both, with byte-identical files.
  */
 export type OmniglotSet = 'small1' | 'small2';
 
@@ -62,7 +62,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /**
  * Reads the drawings of the given background sets from `<kind>_background_<set>.zip`.
  * Archive paths have the form `<kind>_background_<set>/<alphabet>/<character>/<stem>.<ext>`.
- * A drawing found in several sets is kept once, with all of its sets listed; if its bytes
+ * A drawing found in several sets is kept once, with all of its sets listed. If its bytes
  * differ between sets, this throws, because merging would then hide a real difference.
  */
 export function readBackgroundDrawings(

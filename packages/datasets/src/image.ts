@@ -17,7 +17,7 @@ function readSample(row: PngDataArray, index: number, depth: number): number {
 
 /**
  * Decodes a PNG into ink values in [0, 1], where 1 is ink. Omniglot draws black strokes on
- * white, so the gray level is inverted; transparent pixels count as paper.
+ * white, so the gray level is inverted. Transparent pixels count as paper.
  */
 export function decodeInk(png: Uint8Array, source: string): GrayImage {
   let decoded: DecodedPng;
@@ -98,7 +98,7 @@ function boxTaps(srcLength: number, dstLength: number): BoxTaps[] {
 }
 
 /**
- * Resizes an image to `size` x `size` by area averaging (a box filter): each output pixel is
+ * Resizes an image to `size` x `size` by area averaging (a box filter). Each output pixel is
  * the mean of the input area it covers, so a one-pixel stroke still leaves gray ink after a
  * 105 to 28 reduction instead of vanishing between sample points.
  */

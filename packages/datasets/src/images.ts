@@ -50,7 +50,7 @@ export interface LoadOmniglotImagesOptions {
   sets?: readonly OmniglotSet[];
   /** Output side length in pixels, resized from 105 by area averaging. Default: 28. */
   size?: number;
-  /** Folder that holds the zip files. Default: the copy shipped in this package. */
+  /** Folder that contains the zip files. Default: the copy shipped in this package. */
   dataDir?: string;
 }
 

@@ -1,5 +1,5 @@
-export { type AffineAugmentOptions, DEFAULT_AUGMENT, distortImage } from './augment.js';
 export { defaultDataDir } from './archive.js';
+export { type AffineAugmentOptions, DEFAULT_AUGMENT, distortImage } from './augment.js';
 export { drawingKey, OMNIGLOT_SETS, type OmniglotSet } from './background.js';
 export {
   type Episode,

@@ -21,7 +21,7 @@ export interface LakeRun {
 export interface LoadLakeRunsOptions {
   /** Output side length in pixels, resized from 105 by area averaging. Default: 28. */
   size?: number;
-  /** Folder that holds `all_runs.zip`. Default: the copy shipped in this package. */
+  /** Folder that contains `all_runs.zip`. Default: the copy shipped in this package. */
   dataDir?: string;
 }
 
@@ -48,7 +48,7 @@ function parseAnswerKey(
   }
   const missing = testPaths.filter((_, i) => answers[i] < 0);
   if (missing.length > 0) {
-    throw new Error(`${run}/class_labels.txt has no answer for ${missing.join(', ')}`);
+    throw new Error(`${run}/class_labels.txt is missing a line for ${missing.join(', ')}`);
   }
   return answers;
 }
@@ -56,10 +56,11 @@ function parseAnswerKey(
 /**
  * Loads Lake's 20 one-shot classification runs from `all_runs.zip`.
  *
- * Protocol (Lake, Salakhutdinov and Tenenbaum, Science 2015): in each run, a classifier sees
- * the 20 training images, one per character, and for each of the 20 test images picks
- * one training image. The run's error rate is the fraction of test images matched to the
- * wrong training image, and the reported error is the mean over the 20 runs (400 trials).
+ * Protocol, as scored by `demo_classification.py` in Lake's omniglot repository: in each run,
+ * a classifier is given the 20 training images, one per character, and for each of the 20
+ * test images picks one training image. The run's error rate is the fraction of test images
+ * matched to the wrong training image, and the reported error is the mean over the 20 runs
+ * (400 trials).
  *
  * The result is cached per data folder and size and shared, so callers must not modify it.
  */

@@ -16,7 +16,11 @@ export interface RotatedImageClass extends ImageClass {
 const QUARTER_TURNS: readonly QuarterTurn[] = [0, 90, 180, 270];
 
 /** Rotates a square row-major image counterclockwise by `rotation` degrees. */
-export function rotateImage(image: Float32Array, size: number, rotation: QuarterTurn): Float32Array {
+export function rotateImage(
+  image: Float32Array,
+  size: number,
+  rotation: QuarterTurn,
+): Float32Array {
   if (image.length !== size * size) {
     throw new RangeError(`rotateImage: image has ${image.length} pixels, expected ${size * size}`);
   }

@@ -54,7 +54,7 @@ export interface OmniglotStrokes {
 export interface LoadOmniglotStrokesOptions {
   /** Background sets to load. Default: both small sets. */
   sets?: readonly OmniglotSet[];
-  /** Folder that holds the zip files. Default: the copy shipped in this package. */
+  /** Folder that contains the zip files. Default: the copy shipped in this package. */
   dataDir?: string;
 }
 
@@ -115,7 +115,7 @@ export function loadOmniglotStrokes(options: LoadOmniglotStrokesOptions = {}): O
   for (const raw of readBackgroundDrawings(dataDir, 'strokes', sets)) {
     const keys = raw.drawings.map((d) => drawingKey(d.alphabet, d.character, d.stem));
     const drawings = raw.drawings.map((d) => parseStrokes(decoder.decode(d.bytes), d.path));
-    keys.forEach((key, i) => byKey.set(key, drawings[i]));
+    for (let i = 0; i < keys.length; i++) byKey.set(keys[i], drawings[i]);
     characters.push({
       id: `${raw.alphabet}/${raw.character}`,
       alphabet: raw.alphabet,

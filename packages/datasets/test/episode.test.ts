@@ -19,7 +19,12 @@ describe('sampleEpisode', () => {
   const classes = makeClasses(30, 20);
 
   it('returns batches with the requested shapes', () => {
-    const episode = sampleEpisode(classes, { ways: 5, shots: 2, queries: 3, rng: new SeededRandom(1) });
+    const episode = sampleEpisode(classes, {
+      ways: 5,
+      shots: 2,
+      queries: 3,
+      rng: new SeededRandom(1),
+    });
     expect(episode.support.shape).toEqual([10, 1, size, size]);
     expect(episode.support.images.length).toBe(10 * size * size);
     expect(episode.query.shape).toEqual([15, 1, size, size]);
@@ -30,7 +35,12 @@ describe('sampleEpisode', () => {
   });
 
   it('copies the labelled class images', () => {
-    const episode = sampleEpisode(classes, { ways: 5, shots: 2, queries: 3, rng: new SeededRandom(2) });
+    const episode = sampleEpisode(classes, {
+      ways: 5,
+      shots: 2,
+      queries: 3,
+      rng: new SeededRandom(2),
+    });
     for (const batch of [episode.support, episode.query]) {
       for (let n = 0; n < batch.labels.length; n++) {
         const classIndex = Number(episode.classIds[batch.labels[n]].slice('class'.length));
@@ -123,14 +133,20 @@ describe('splitByAlphabet', () => {
 
   it('repeats for the same seed', () => {
     const first = splitByAlphabet(characters, { validationAlphabets: 2, rng: new SeededRandom(9) });
-    const second = splitByAlphabet(characters, { validationAlphabets: 2, rng: new SeededRandom(9) });
+    const second = splitByAlphabet(characters, {
+      validationAlphabets: 2,
+      rng: new SeededRandom(9),
+    });
     expect(second.validationAlphabets).toEqual(first.validationAlphabets);
   });
 
   it('varies with the seed', () => {
     const held = new Set<string>();
     for (let seed = 1; seed <= 20; seed++) {
-      const split = splitByAlphabet(characters, { validationAlphabets: 1, rng: new SeededRandom(seed) });
+      const split = splitByAlphabet(characters, {
+        validationAlphabets: 1,
+        rng: new SeededRandom(seed),
+      });
       held.add(split.validationAlphabets[0]);
     }
     expect(held.size).toBeGreaterThan(1);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { distortImage, rotateImage, withRotations } from '../src/index.js';
-import { resizeArea } from '../src/index.js';
+import { distortImage, resizeArea, rotateImage, withRotations } from '../src/index.js';
 import { SeededRandom } from './seeded-random.js';
 
 function sum(values: Float32Array): number {

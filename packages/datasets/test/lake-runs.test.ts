@@ -62,7 +62,7 @@ function inkPoints(image: Float32Array, size: number): PointSet {
   };
 }
 
-/** The mean over points of `a` of the distance to the nearest point of `b`. */
+/** Computes the mean over points of `a` of the distance to the nearest point of `b`. */
 function meanNearestDistance(a: PointSet, b: PointSet): number {
   let total = 0;
   for (let i = 0; i < a.rows.length; i++) {
@@ -95,7 +95,7 @@ function meanNearestDistance(a: PointSet, b: PointSet): number {
   return total / a.rows.length;
 }
 
-/** The modified Hausdorff distance of Dubuisson and Jain (1994) between two point sets. */
+/** Computes the modified Hausdorff distance (Dubuisson and Jain, 1994) of two point sets. */
 function modifiedHausdorff(a: PointSet, b: PointSet): number {
   return Math.max(meanNearestDistance(a, b), meanNearestDistance(b, a));
 }

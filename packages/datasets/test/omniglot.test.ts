@@ -4,17 +4,17 @@ import {
   loadOmniglotStrokes,
   type OmniglotImages,
   type OmniglotStrokes,
+  type Stroke,
   sampleEpisode,
   splitByAlphabet,
-  type Stroke,
   withRotations,
 } from '../src/index.js';
 import { SeededRandom } from './seeded-random.js';
 
-// Counts found by listing the archives: small1 holds Balinese (24 characters),
-// Early_Aramaic (22), Greek (24), Korean (40) and Latin (26); small2 holds Greek (24),
+// Counts found by listing the archives: small1 contains Balinese (24 characters),
+// Early_Aramaic (22), Greek (24), Korean (40) and Latin (26). small2 contains Greek (24),
 // Japanese_(katakana) (47), Latin (26), Sanskrit (42) and Tagalog (17). Greek and Latin are
-// byte-identical in both, so the 10 alphabet folders and 292 character folders hold
+// byte-identical in both, so the 10 alphabet folders and 292 character folders contain
 // 8 distinct alphabets and 242 distinct characters.
 const SMALL1 = { Balinese: 24, Early_Aramaic: 22, Greek: 24, Korean: 40, Latin: 26 };
 const SMALL2 = { Greek: 24, 'Japanese_(katakana)': 47, Latin: 26, Sanskrit: 42, Tagalog: 17 };
@@ -104,11 +104,13 @@ describe('loadOmniglotImages', () => {
   });
 
   it('rejects an unknown set', () => {
-    expect(() => loadOmniglotImages({ sets: ['small3' as 'small1'] })).toThrow(/unknown set 'small3'/);
+    expect(() => loadOmniglotImages({ sets: ['small3' as 'small1'] })).toThrow(
+      /unknown set 'small3'/,
+    );
   });
 });
 
-/** The fraction of a drawing's pen samples that fall on or next to an inked 28 px cell. */
+/** Computes the fraction of a drawing's pen samples on or next to an inked 28 px cell. */
 function inkedFraction(image: Float32Array, drawing: Stroke[]): number {
   let inked = 0;
   let total = 0;
@@ -156,7 +158,9 @@ describe('loadOmniglotStrokes', () => {
         const previous = drawing[s - 1];
         expect(drawing[s][0].t).toBeGreaterThanOrEqual(previous[previous.length - 1].t);
       }
-      const goesBack = drawing.some((stroke) => stroke.some((p, i) => i > 0 && p.t < stroke[i - 1].t));
+      const goesBack = drawing.some((stroke) =>
+        stroke.some((p, i) => i > 0 && p.t < stroke[i - 1].t),
+      );
       if (goesBack) backwardDrawings += 1;
     }
     // The raw data has a few strokes whose timestamps step backwards (16 of the 5840 files).

@@ -1,4 +1,9 @@
-import { type Tensor, relu as coreRelu, sigmoid as coreSigmoid, tanh as coreTanh } from '@metagrad/core';
+import {
+  relu as coreRelu,
+  sigmoid as coreSigmoid,
+  tanh as coreTanh,
+  type Tensor,
+} from '@metagrad/core';
 
 /** max(x, 0), as `torch.nn.functional.relu` (gradient 0 at exactly 0). */
 export function relu(input: Tensor): Tensor {

@@ -1,4 +1,12 @@
-import { type Generator, type Tensor, ShapeError, formatShape, getGlobalGenerator, matmul, uniform } from '@metagrad/core';
+import {
+  formatShape,
+  type Generator,
+  getGlobalGenerator,
+  matmul,
+  ShapeError,
+  type Tensor,
+  uniform,
+} from '@metagrad/core';
 
 /**
  * y = x W^T + b, as `torch.nn.functional.linear`: `input` is [..., inFeatures], `weight` is
@@ -6,7 +14,9 @@ import { type Generator, type Tensor, ShapeError, formatShape, getGlobalGenerato
  */
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   if (weight.rank !== 2) {
-    throw new ShapeError(`linear: weight must be 2-D [outFeatures, inFeatures], got shape ${formatShape(weight.shape)}`);
+    throw new ShapeError(
+      `linear: weight must be 2-D [outFeatures, inFeatures], got shape ${formatShape(weight.shape)}`,
+    );
   }
   const inFeatures = weight.shape[1];
   if (input.rank === 0 || input.shape[input.rank - 1] !== inFeatures) {
@@ -39,7 +49,8 @@ export function initLinear(
   outFeatures: number,
   options: InitLinearOptions | Generator = {},
 ): { weight: Tensor; bias?: Tensor } {
-  const opts: InitLinearOptions = 'random' in options ? { generator: options as Generator } : (options as InitLinearOptions);
+  const opts: InitLinearOptions =
+    'random' in options ? { generator: options as Generator } : (options as InitLinearOptions);
   const generator = opts.generator ?? getGlobalGenerator();
   const bound = 1 / Math.sqrt(inFeatures);
   const dtype = opts.dtype ?? 'float32';

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, ShapeError, type Tensor, formatShape } from '@metagrad/core';
+import { formatShape, InvalidArgumentError, ShapeError, type Tensor } from '@metagrad/core';
 
 /** How a loss combines its per-element values, as PyTorch's `reduction`. */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -12,7 +12,9 @@ export function reduce(op: string, loss: Tensor, reduction: Reduction): Tensor {
     case 'none':
       return loss;
     default:
-      throw new InvalidArgumentError(`${op}: reduction must be 'mean', 'sum' or 'none', got '${reduction}'`);
+      throw new InvalidArgumentError(
+        `${op}: reduction must be 'mean', 'sum' or 'none', got '${reduction}'`,
+      );
   }
 }
 
@@ -20,7 +22,11 @@ export function reduce(op: string, loss: Tensor, reduction: Reduction): Tensor {
  * Mean squared error, as `torch.nn.functional.mse_loss`. The shapes must match: PyTorch only
  * warns on a broadcast here, and a silently broadcast target is a classic regression bug.
  */
-export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+export function mseLoss(
+  input: Tensor,
+  target: Tensor,
+  options: { reduction?: Reduction } = {},
+): Tensor {
   if (input.shape.join() !== target.shape.join()) {
     throw new ShapeError(
       `mseLoss: input has shape ${formatShape(input.shape)} but target has ${formatShape(target.shape)}; they must match`,

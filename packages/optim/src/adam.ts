@@ -1,16 +1,16 @@
 import {
-  InvalidArgumentError,
-  type Tensor,
   add,
   div,
+  InvalidArgumentError,
+  mapTree,
   maximum,
   mul,
   noGrad,
   sqrt,
   square,
   sub,
+  type Tensor,
   zerosLike,
-  mapTree,
   zipTrees,
 } from '@metagrad/core';
 
@@ -46,9 +46,11 @@ export function validateAdam(options: AdamOptions, decoupled: boolean): Required
   if (!(o.lr >= 0)) throw new InvalidArgumentError(`${name}: lr must be >= 0, got ${o.lr}`);
   if (!(o.eps >= 0)) throw new InvalidArgumentError(`${name}: eps must be >= 0, got ${o.eps}`);
   o.betas.forEach((b, i) => {
-    if (!(b >= 0 && b < 1)) throw new InvalidArgumentError(`${name}: betas[${i}] must be in [0, 1), got ${b}`);
+    if (!(b >= 0 && b < 1))
+      throw new InvalidArgumentError(`${name}: betas[${i}] must be in [0, 1), got ${b}`);
   });
-  if (!(o.weightDecay >= 0)) throw new InvalidArgumentError(`${name}: weightDecay must be >= 0, got ${o.weightDecay}`);
+  if (!(o.weightDecay >= 0))
+    throw new InvalidArgumentError(`${name}: weightDecay must be >= 0, got ${o.weightDecay}`);
   return o;
 }
 
@@ -84,8 +86,12 @@ export function adamUpdate<T>(
       if (!decoupled && o.weightDecay !== 0) d = add(d, mul(p, o.weightDecay));
       return d;
     });
-    const expAvg = zipTrees([state.expAvg, gradients], ([m, g]) => add(mul(m, beta1), mul(g, 1 - beta1)));
-    const expAvgSq = zipTrees([state.expAvgSq, gradients], ([v, g]) => add(mul(v, beta2), mul(square(g), 1 - beta2)));
+    const expAvg = zipTrees([state.expAvg, gradients], ([m, g]) =>
+      add(mul(m, beta1), mul(g, 1 - beta1)),
+    );
+    const expAvgSq = zipTrees([state.expAvgSq, gradients], ([v, g]) =>
+      add(mul(v, beta2), mul(square(g), 1 - beta2)),
+    );
     const maxExpAvgSq =
       o.amsgrad && state.maxExpAvgSq !== null
         ? zipTrees([state.maxExpAvgSq, expAvgSq], ([a, b]) => maximum(a, b))

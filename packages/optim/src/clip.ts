@@ -1,13 +1,29 @@
-import { InvalidArgumentError, abs, flattenTree, mapTree, mul, noGrad, type Tensor } from '@metagrad/core';
+import {
+  abs,
+  flattenTree,
+  InvalidArgumentError,
+  mapTree,
+  mul,
+  noGrad,
+  type Tensor,
+} from '@metagrad/core';
 
 /**
  * Scales a pytree of gradients so that their joint norm is at most `maxNorm`, as
  * `torch.nn.utils.clip_grad_norm_` does (scale maxNorm / (norm + 1e-6), capped at 1). Returns
  * the new gradients and the norm before clipping.
  */
-export function clipGradNorm<T>(grads: T, maxNorm: number, normType = 2): { grads: T; totalNorm: number } {
-  if (!(maxNorm >= 0)) throw new InvalidArgumentError(`clipGradNorm: maxNorm must be >= 0, got ${maxNorm}`);
-  if (!(normType > 0)) throw new InvalidArgumentError(`clipGradNorm: normType must be > 0 or Infinity, got ${normType}`);
+export function clipGradNorm<T>(
+  grads: T,
+  maxNorm: number,
+  normType = 2,
+): { grads: T; totalNorm: number } {
+  if (!(maxNorm >= 0))
+    throw new InvalidArgumentError(`clipGradNorm: maxNorm must be >= 0, got ${maxNorm}`);
+  if (!(normType > 0))
+    throw new InvalidArgumentError(
+      `clipGradNorm: normType must be > 0 or Infinity, got ${normType}`,
+    );
   return noGrad(() => {
     const { leaves } = flattenTree(grads);
     let total = 0;

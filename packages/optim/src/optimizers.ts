@@ -1,4 +1,4 @@
-import { type Tensor, collectTensors, dispose } from '@metagrad/core';
+import { collectTensors, dispose, keep, type Tensor } from '@metagrad/core';
 import { type AdamOptions, type AdamState, adamInit, adamUpdate, validateAdam } from './adam.js';
 import { type SGDOptions, type SGDState, sgdInit, sgdUpdate, validateSGD } from './sgd.js';
 
@@ -26,6 +26,8 @@ abstract class Optimizer<T, S> {
     for (const t of [...collectTensors(this.params), ...collectTensors(this.state)]) {
       if (!alive.has(t)) t.dispose();
     }
+    // The optimizer owns the new tensors, so an enclosing tidy() must not free them.
+    for (const t of alive) keep(t);
     this.params = params;
     this.state = state;
     return params;

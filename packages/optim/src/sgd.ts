@@ -1,4 +1,14 @@
-import { InvalidArgumentError, type Tensor, add, clone, mapTree, mul, noGrad, sub, zipTrees } from '@metagrad/core';
+import {
+  add,
+  clone,
+  InvalidArgumentError,
+  mapTree,
+  mul,
+  noGrad,
+  sub,
+  type Tensor,
+  zipTrees,
+} from '@metagrad/core';
 
 /** Hyperparameters of SGD, with `torch.optim.SGD`'s defaults. */
 export interface SGDOptions {
@@ -17,12 +27,23 @@ export interface SGDState<T> {
 }
 
 export function validateSGD(options: SGDOptions): Required<SGDOptions> {
-  const o = { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, maximize: false, ...options };
+  const o = {
+    momentum: 0,
+    dampening: 0,
+    nesterov: false,
+    weightDecay: 0,
+    maximize: false,
+    ...options,
+  };
   if (!(o.lr >= 0)) throw new InvalidArgumentError(`SGD: lr must be >= 0, got ${o.lr}`);
-  if (!(o.momentum >= 0)) throw new InvalidArgumentError(`SGD: momentum must be >= 0, got ${o.momentum}`);
-  if (!(o.weightDecay >= 0)) throw new InvalidArgumentError(`SGD: weightDecay must be >= 0, got ${o.weightDecay}`);
+  if (!(o.momentum >= 0))
+    throw new InvalidArgumentError(`SGD: momentum must be >= 0, got ${o.momentum}`);
+  if (!(o.weightDecay >= 0))
+    throw new InvalidArgumentError(`SGD: weightDecay must be >= 0, got ${o.weightDecay}`);
   if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
-    throw new InvalidArgumentError('SGD: nesterov needs momentum > 0 and dampening 0, as in PyTorch');
+    throw new InvalidArgumentError(
+      'SGD: nesterov needs momentum > 0 and dampening 0, as in PyTorch',
+    );
   }
   return o;
 }
@@ -54,7 +75,9 @@ export function sgdUpdate<T>(
       buffer =
         state.momentumBuffer === null
           ? (mapTree(direction, clone) as T)
-          : zipTrees([state.momentumBuffer, direction], ([b, d]) => add(mul(b, o.momentum), mul(d, 1 - o.dampening)));
+          : zipTrees([state.momentumBuffer, direction], ([b, d]) =>
+              add(mul(b, o.momentum), mul(d, 1 - o.dampening)),
+            );
       update = o.nesterov
         ? zipTrees([direction, buffer], ([d, b]) => add(d, mul(b, o.momentum)))
         : buffer;

@@ -15,7 +15,11 @@ interface Geometry {
   oPerGroup: number;
 }
 
-function geometry(inputShape: readonly number[], filterShape: readonly number[], attrs: Conv2DAttrs): Geometry {
+function geometry(
+  inputShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: Conv2DAttrs,
+): Geometry {
   const [n, c, h, w] = inputShape;
   const [o, , kh, kw] = filterShape;
   const [sh, sw] = attrs.stride;
@@ -23,7 +27,19 @@ function geometry(inputShape: readonly number[], filterShape: readonly number[],
   const [top, bottom, left, right] = attrs.padding;
   const outH = Math.floor((h + top + bottom - dh * (kh - 1) - 1) / sh) + 1;
   const outW = Math.floor((w + left + right - dw * (kw - 1) - 1) / sw) + 1;
-  return { n, c, h, w, o, kh, kw, outH, outW, cPerGroup: c / attrs.groups, oPerGroup: o / attrs.groups };
+  return {
+    n,
+    c,
+    h,
+    w,
+    o,
+    kh,
+    kw,
+    outH,
+    outW,
+    cPerGroup: c / attrs.groups,
+    oPerGroup: o / attrs.groups,
+  };
 }
 
 /**
@@ -69,7 +85,6 @@ export const conv2d: KernelImpl<'Conv2D'> = ([x, filter], attrs) => {
         for (let ky = 0; ky < g.kh; ky++) {
           for (let kx = 0; kx < g.kw; kx++) {
             const wv = weight[((oc * g.cPerGroup + c) * g.kh + ky) * g.kw + kx];
-            if (wv === 0) continue;
             accumulateTap(g, attrs, ky, kx, acc, input, inBase, wv);
           }
         }
@@ -124,7 +139,6 @@ export const conv2dBackpropInput: KernelImpl<'Conv2DBackpropInput'> = ([dy, filt
         for (let ky = 0; ky < g.kh; ky++) {
           for (let kx = 0; kx < g.kw; kx++) {
             const wv = weight[((oc * g.cPerGroup + c) * g.kh + ky) * g.kw + kx];
-            if (wv === 0) continue;
             forEachTap(g, attrs, ky, kx, (o, i) => {
               acc[inBase + i] += wv * grad[dyBase + o];
             });

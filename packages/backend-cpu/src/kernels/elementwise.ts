@@ -29,6 +29,12 @@ export const unary: KernelImpl<'Unary'> = ([x], { op }) => {
     case 'tanh':
       for (let i = 0; i < n; i++) out[i] = Math.tanh(a[i]);
       break;
+    case 'sin':
+      for (let i = 0; i < n; i++) out[i] = Math.sin(a[i]);
+      break;
+    case 'cos':
+      for (let i = 0; i < n; i++) out[i] = Math.cos(a[i]);
+      break;
     case 'relu':
       // NaN stays NaN, as in PyTorch.
       for (let i = 0; i < n; i++) out[i] = a[i] > 0 || a[i] !== a[i] ? a[i] : 0;
@@ -65,10 +71,18 @@ export const binary: KernelImpl<'Binary'> = ([x, y], { op }) => {
     const ib = broadcastOffsets(y.shape, shape);
     binaryBroadcast(op, a, b, ia, ib, out, n);
   }
+  // A bool result is stored as 0 or 1: true + true is true, as in PyTorch, not 2.
+  if (x.dtype === 'bool') for (let i = 0; i < n; i++) out[i] = out[i] !== 0 ? 1 : 0;
   return output(out, shape, x.dtype);
 };
 
-function binarySameShape(op: string, a: TypedArray, b: TypedArray, out: TypedArray, n: number): void {
+function binarySameShape(
+  op: string,
+  a: TypedArray,
+  b: TypedArray,
+  out: TypedArray,
+  n: number,
+): void {
   switch (op) {
     case 'add':
       for (let i = 0; i < n; i++) out[i] = a[i] + b[i];

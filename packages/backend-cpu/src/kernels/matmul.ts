@@ -40,8 +40,8 @@ export const matMul: KernelImpl<'MatMul'> = ([x, y], { transposeA, transposeB })
       } else {
         row.fill(0);
         for (let p = 0; p < k; p++) {
+          // No shortcut for aip === 0: 0 * inf and 0 * NaN must give NaN, as in PyTorch.
           const aip = transposeA ? a[offA + p * m + i] : a[offA + i * k + p];
-          if (aip === 0) continue;
           const bRow = offB + p * n;
           for (let j = 0; j < n; j++) row[j] += aip * b[bRow + j];
         }

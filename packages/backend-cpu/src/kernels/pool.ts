@@ -8,7 +8,11 @@ import { allocate, output, valuesOf } from '../backend.js';
 function windowRange(o: number, stride: number, pad: number, kernel: number, size: number) {
   const start = o * stride - pad;
   const paddedEnd = Math.min(start + kernel, size + pad);
-  return { start: Math.max(start, 0), end: Math.min(paddedEnd, size), paddedSize: paddedEnd - start };
+  return {
+    start: Math.max(start, 0),
+    end: Math.min(paddedEnd, size),
+    paddedSize: paddedEnd - start,
+  };
 }
 
 export const maxPool2dArgmax: KernelImpl<'MaxPool2DArgmax'> = ([x], attrs) => {
@@ -60,7 +64,8 @@ export const avgPool2d: KernelImpl<'AvgPool2D'> = ([x], attrs) => {
       for (let ox = 0; ox < outW; ox++) {
         const rx = windowRange(ox, attrs.stride[1], attrs.padding[2], attrs.kernelSize[1], w);
         let sum = 0;
-        for (let iy = ry.start; iy < ry.end; iy++) for (let ix = rx.start; ix < rx.end; ix++) sum += a[base + iy * w + ix];
+        for (let iy = ry.start; iy < ry.end; iy++)
+          for (let ix = rx.start; ix < rx.end; ix++) sum += a[base + iy * w + ix];
         out[(p * outH + oy) * outW + ox] = sum / divisor(attrs, ry, rx);
       }
     }
@@ -73,7 +78,9 @@ function divisor(
   ry: ReturnType<typeof windowRange>,
   rx: ReturnType<typeof windowRange>,
 ): number {
-  return attrs.countIncludePad ? ry.paddedSize * rx.paddedSize : (ry.end - ry.start) * (rx.end - rx.start);
+  return attrs.countIncludePad
+    ? ry.paddedSize * rx.paddedSize
+    : (ry.end - ry.start) * (rx.end - rx.start);
 }
 
 export const avgPool2dBackprop: KernelImpl<'AvgPool2DBackprop'> = ([dy], attrs) => {
@@ -88,7 +95,8 @@ export const avgPool2dBackprop: KernelImpl<'AvgPool2DBackprop'> = ([dy], attrs) 
       for (let ox = 0; ox < outW; ox++) {
         const rx = windowRange(ox, attrs.stride[1], attrs.padding[2], attrs.kernelSize[1], w);
         const share = g[(p * outH + oy) * outW + ox] / divisor(attrs, ry, rx);
-        for (let iy = ry.start; iy < ry.end; iy++) for (let ix = rx.start; ix < rx.end; ix++) acc[base + iy * w + ix] += share;
+        for (let iy = ry.start; iy < ry.end; iy++)
+          for (let ix = rx.start; ix < rx.end; ix++) acc[base + iy * w + ix] += share;
       }
     }
   }

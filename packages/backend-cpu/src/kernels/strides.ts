@@ -5,11 +5,16 @@ import { stridesOf } from '@metagrad/core';
  * input of `inShape` broadcast to it. Precomputing the table keeps per-element work in the
  * kernels to one array read, with no closures in the inner loops.
  */
-export function broadcastOffsets(inShape: readonly number[], outShape: readonly number[]): Int32Array {
+export function broadcastOffsets(
+  inShape: readonly number[],
+  outShape: readonly number[],
+): Int32Array {
   const rank = outShape.length;
   const offset = rank - inShape.length;
   const inStrides = stridesOf(inShape);
-  const strides = outShape.map((d, i) => (i < offset || inShape[i - offset] === 1 ? 0 : inStrides[i - offset]));
+  const strides = outShape.map((d, i) =>
+    i < offset || inShape[i - offset] === 1 ? 0 : inStrides[i - offset],
+  );
   return offsetsFor(outShape, strides);
 }
 

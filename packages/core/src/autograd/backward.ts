@@ -1,10 +1,10 @@
 import { withGradMode } from '../engine.js';
-import { GradError, InvalidArgumentError, ShapeError, formatShape } from '../errors.js';
+import { formatShape, GradError, InvalidArgumentError, ShapeError } from '../errors.js';
 import { keep, tidy } from '../memory.js';
-import { add } from '../ops/elementwise.js';
 import { onesLike } from '../ops/creation.js';
-import { Tensor } from '../tensor.js';
+import { add } from '../ops/elementwise.js';
 import { alias } from '../ops/shape.js';
+import { Tensor } from '../tensor.js';
 
 /** Options of {@link gradients}, named as in `torch.autograd.grad`. */
 export interface GradOptions {
@@ -52,7 +52,8 @@ export function gradients(
   const retainGraph = options.retainGraph ?? createGraph;
   const name = (i: number) => options.inputNames?.[i] ?? `inputs[${i}]`;
   outputs.forEach((t, i) => {
-    if (!(t instanceof Tensor)) throw new InvalidArgumentError(`grad: outputs[${i}] is not a Tensor`);
+    if (!(t instanceof Tensor))
+      throw new InvalidArgumentError(`grad: outputs[${i}] is not a Tensor`);
     if (!t.requiresGrad) {
       throw new GradError(
         `grad: outputs[${i}] does not require grad: no input of the ops that produced it requires grad (was it computed under noGrad or from detached tensors?)`,
@@ -100,14 +101,20 @@ export function gradients(
       const t = order[k];
       const node = t.gradFn;
       const dy = grads.get(t);
-      if (!node || !dy || !node.inputs.some((x) => onPath.has(x))) continue;
+      if (!node || !dy) continue;
+      // A freed node has no inputs left, so the path test below cannot see it. Check it first.
+      // NOTE: a freed node reached only from a new graph (an output of an earlier, freed graph
+      // used again without detach) gets no gradient, so the pass truncates there silently.
       if (node.released) {
         throw new GradError(
           `grad: the graph through ${node.name} was already freed by an earlier backward pass; pass retainGraph: true to the first one`,
         );
       }
+      if (!node.inputs.some((x) => onPath.has(x))) continue;
       visited.push(t);
-      const inputGrads = withGradMode(createGraph, () => node.backward(dy, node.inputs, node.saved));
+      const inputGrads = withGradMode(createGraph, () =>
+        node.backward(dy, node.inputs, node.saved),
+      );
       node.inputs.forEach((x, i) => {
         const g = inputGrads[i];
         if (!g || !onPath.has(x)) return;

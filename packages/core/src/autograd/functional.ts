@@ -76,18 +76,24 @@ export function valueAndGrad<F extends Fn>(
     const tracedArgs = [...args] as unknown[];
     const flats = list.map((argnum, position) => {
       if (argnum >= args.length) {
-        throw new InvalidArgumentError(`grad: argnums lists argument ${argnum}, but the function got ${args.length} arguments`);
+        throw new InvalidArgumentError(
+          `grad: argnums lists argument ${argnum}, but the function got ${args.length} arguments`,
+        );
       }
       const { leaves, paths } = flattenTree(args[argnum], argName(options, argnum, position));
       if (leaves.length === 0) {
-        throw new InvalidArgumentError(`grad: argument ${argnum} holds no tensors to differentiate with respect to`);
+        throw new InvalidArgumentError(
+          `grad: argument ${argnum} holds no tensors to differentiate with respect to`,
+        );
       }
       const traced = leaves.map(traceInput);
       tracedArgs[argnum] = unflattenTree(args[argnum], traced);
       return { leaves, paths, traced };
     });
     const returned = fn(...tracedArgs);
-    const [out, aux] = options.hasAux ? (returned as [Tensor, unknown]) : [returned as Tensor, undefined];
+    const [out, aux] = options.hasAux
+      ? (returned as [Tensor, unknown])
+      : [returned as Tensor, undefined];
     if (!(out instanceof Tensor) || out.size !== 1) {
       throw new GradError(
         `grad: the function must return a scalar tensor${options.hasAux ? ' as the first element of [output, aux]' : ''}, got ${out instanceof Tensor ? `shape [${out.shape.join(', ')}]` : typeof out}`,
@@ -122,7 +128,10 @@ export function valueAndGrad<F extends Fn>(
 }
 
 /** Returns a function that computes the gradient of `fn` (see {@link valueAndGrad}). */
-export function grad<F extends Fn>(fn: F, options: FunctionalGradOptions = {}): (...args: Parameters<F>) => any {
+export function grad<F extends Fn>(
+  fn: F,
+  options: FunctionalGradOptions = {},
+): (...args: Parameters<F>) => any {
   const inner = valueAndGrad(fn, options);
   return (...args: Parameters<F>) => {
     const [value, g] = inner(...args);
@@ -150,7 +159,9 @@ export function customGrad(
       (dy, xs, [y]) => {
         const grads = backward(dy, xs, y);
         if (grads.length !== xs.length) {
-          throw new GradError(`${name}: the backward returned ${grads.length} gradients for ${xs.length} inputs`);
+          throw new GradError(
+            `${name}: the backward returned ${grads.length} gradients for ${xs.length} inputs`,
+          );
         }
         return grads;
       },

@@ -46,11 +46,17 @@ function randomDirections(fn: Fn, inputs: readonly Tensor[], generator: Generato
  * one scalar is differentiated: a mismatch in any output's vector-Jacobian product shows up.
  * Only float64 inputs are checked; all inputs must be float64 leaves.
  */
-export function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckReport {
+export function gradcheck(
+  fn: Fn,
+  inputs: readonly Tensor[],
+  options: GradcheckOptions = {},
+): GradcheckReport {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, seed = 0, raiseException = true } = options;
   inputs.forEach((x, i) => {
     if (x.dtype !== 'float64') {
-      throw new DTypeError(`gradcheck: input ${i} must be float64 for finite differences, got ${x.dtype}`);
+      throw new DTypeError(
+        `gradcheck: input ${i} must be float64 for finite differences, got ${x.dtype}`,
+      );
     }
   });
   const generator = new Generator(seed);
@@ -62,7 +68,11 @@ export function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckO
 
   const analytic = tidy(() => {
     const leaves = inputs.map((x) => x.detach().requiresGrad_());
-    return gradients([scalar(leaves)], leaves, { allowUnused: true }).map((g, i) =>
+    const out = scalar(leaves);
+    // An output with no graph back to the inputs (the first gradient of a linear op, in
+    // gradgradcheck) has the analytic gradient 0; the finite differences must agree.
+    if (!out.requiresGrad) return inputs.map((x) => new Float64Array(x.size));
+    return gradients([out], leaves, { allowUnused: true }).map((g, i) =>
       g ? Float64Array.from(g.dataSync()) : new Float64Array(inputs[i].size),
     );
   });
@@ -109,16 +119,24 @@ export function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckO
  * (computed with createGraph) against finite differences of that first gradient, as
  * `torch.autograd.gradgradcheck` does.
  */
-export function gradgradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckReport {
+export function gradgradcheck(
+  fn: Fn,
+  inputs: readonly Tensor[],
+  options: GradcheckOptions = {},
+): GradcheckReport {
   const generator = new Generator((options.seed ?? 0) + 1);
   const outDirections = randomDirections(fn, inputs, generator);
-  const gradDirections = inputs.map((x) => randn(x.shape, { dtype: 'float64', generator, backend: x.backend }));
+  const gradDirections = inputs.map((x) =>
+    randn(x.shape, { dtype: 'float64', generator, backend: x.backend }),
+  );
   const firstGradient = (...xs: Tensor[]): Tensor => {
     const leaves = xs.map((x) => (x.requiresGrad ? x : x.detach().requiresGrad_()));
     const outs = asList(fn(...leaves));
     const projected = outs.map((o, k) => sum(mul(o, outDirections[k]))).reduce((p, q) => p.add(q));
     const grads = gradients([projected], leaves, { createGraph: true, allowUnused: true });
-    const terms = grads.map((g, i) => (g ? sum(mul(g, gradDirections[i])) : null)).filter((t): t is Tensor => t !== null);
+    const terms = grads
+      .map((g, i) => (g ? sum(mul(g, gradDirections[i])) : null))
+      .filter((t): t is Tensor => t !== null);
     if (terms.length === 0) throw new GradError('gradgradcheck: fn does not depend on any input');
     return terms.reduce((p, q) => p.add(q));
   };

@@ -1,4 +1,4 @@
-import { type DType, type TypedArray, allocateTypedArray, dtypeOfTypedArray } from '../dtype.js';
+import { allocateTypedArray, type DType, dtypeOfTypedArray, type TypedArray } from '../dtype.js';
 import { backendInstance, getBackend, makeTensor, runKernel } from '../engine.js';
 import { DTypeError, InvalidArgumentError, ShapeError } from '../errors.js';
 import { type Generator, getGlobalGenerator } from '../random.js';
@@ -29,7 +29,10 @@ export interface RandomOptions extends CreationOptions {
  * inferred as `torch.tensor` infers it (bools -> bool, integers -> int32, else float32) unless
  * given; a typed array gives its own dtype.
  */
-export function tensor(values: NestedArray | TypedArray | readonly number[], options: TensorOptions = {}): Tensor {
+export function tensor(
+  values: NestedArray | TypedArray | readonly number[],
+  options: TensorOptions = {},
+): Tensor {
   let flat: ArrayLike<number | boolean>;
   let shape: number[];
   if (ArrayBuffer.isView(values)) {
@@ -47,7 +50,8 @@ export function tensor(values: NestedArray | TypedArray | readonly number[], opt
     );
   }
   const dtype =
-    options.dtype ?? (ArrayBuffer.isView(values) ? dtypeOfTypedArray(values as TypedArray) : inferDType(flat));
+    options.dtype ??
+    (ArrayBuffer.isView(values) ? dtypeOfTypedArray(values as TypedArray) : inferDType(flat));
   const storage = allocateTypedArray(dtype, flat.length);
   for (let i = 0; i < flat.length; i++) {
     const v = flat[i];
@@ -99,10 +103,14 @@ function flattenNested(values: NestedArray, shape: number[]): (number | boolean)
       v.forEach((item, i) => visit(item, depth + 1, `${path}[${i}]`));
     } else {
       if (depth !== shape.length) {
-        throw new ShapeError(`tensor: nested arrays are ragged: ${path} is a scalar, expected an array`);
+        throw new ShapeError(
+          `tensor: nested arrays are ragged: ${path} is a scalar, expected an array`,
+        );
       }
       if (typeof v !== 'number' && typeof v !== 'boolean') {
-        throw new InvalidArgumentError(`tensor: ${path || 'value'} must be a number or boolean, got ${typeof v}`);
+        throw new InvalidArgumentError(
+          `tensor: ${path || 'value'} must be a number or boolean, got ${typeof v}`,
+        );
       }
       out.push(v);
     }
@@ -125,7 +133,11 @@ function inferDType(flat: ArrayLike<number | boolean>): DType {
 }
 
 /** Creates a tensor of `shape` filled with `value` (float32 unless `dtype` is given). */
-export function full(shape: readonly number[], value: number | boolean, options: CreationOptions = {}): Tensor {
+export function full(
+  shape: readonly number[],
+  value: number | boolean,
+  options: CreationOptions = {},
+): Tensor {
   assertValidShape('full', shape);
   const dtype = options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
   const backendName = options.backend ?? getBackend();
@@ -136,7 +148,12 @@ export function full(shape: readonly number[], value: number | boolean, options:
   const out =
     backendName === getBackend()
       ? runKernel('Fill', [], { shape: [...shape], dtype, value: Number(value) }, 'full')
-      : fromTypedArray(allocateTypedArray(dtype, sizeOf(shape)).fill(Number(value)), shape, dtype, options);
+      : fromTypedArray(
+          allocateTypedArray(dtype, sizeOf(shape)).fill(Number(value)),
+          shape,
+          dtype,
+          options,
+        );
   if (options.requiresGrad) out.requiresGrad = true;
   return out;
 }
@@ -166,7 +183,12 @@ export function onesLike(t: Tensor, options: CreationOptions = {}): Tensor {
  * Values from `start` to `end` (exclusive) by `step`, as `torch.arange`: int32 when all
  * arguments are integers, else float32. `arange(n)` counts from 0.
  */
-export function arange(start: number, end?: number, step = 1, options: CreationOptions = {}): Tensor {
+export function arange(
+  start: number,
+  end?: number,
+  step = 1,
+  options: CreationOptions = {},
+): Tensor {
   if (end === undefined) {
     end = start;
     start = 0;
@@ -175,15 +197,19 @@ export function arange(start: number, end?: number, step = 1, options: CreationO
     throw new InvalidArgumentError(`arange: step must be a finite non-zero number, got ${step}`);
   }
   const n = Math.max(0, Math.ceil((end - start) / step));
-  const dtype =
-    options.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int32' : 'float32');
+  const dtype = options.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int32' : 'float32');
   const storage = allocateTypedArray(dtype, n);
   for (let i = 0; i < n; i++) storage[i] = start + i * step;
   return fromTypedArray(storage, [n], dtype, options);
 }
 
 /** `steps` evenly spaced values from `start` to `end` inclusive, as `torch.linspace`. */
-export function linspace(start: number, end: number, steps: number, options: CreationOptions = {}): Tensor {
+export function linspace(
+  start: number,
+  end: number,
+  steps: number,
+  options: CreationOptions = {},
+): Tensor {
   if (!Number.isInteger(steps) || steps < 0) {
     throw new InvalidArgumentError(`linspace: steps must be a non-negative integer, got ${steps}`);
   }
@@ -192,7 +218,10 @@ export function linspace(start: number, end: number, steps: number, options: Cre
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Filled from both ends, as PyTorch does, so that the last value is exactly `end`.
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) storage[i] = i < half ? start + i * delta : end - (steps - 1 - i) * delta;
+  for (let i = 0; i < steps; i++)
+    storage[i] = i < half ? start + i * delta : end - (steps - 1 - i) * delta;
+  // One step gives `start`, as in PyTorch (the fill from the end above would give `end`).
+  if (steps === 1) storage[0] = start;
   return fromTypedArray(storage, [steps], dtype, options);
 }
 
@@ -224,7 +253,12 @@ export function rand(shape: readonly number[], options: RandomOptions = {}): Ten
 }
 
 /** Uniform samples in [low, high). */
-export function uniform(shape: readonly number[], low: number, high: number, options: RandomOptions = {}): Tensor {
+export function uniform(
+  shape: readonly number[],
+  low: number,
+  high: number,
+  options: RandomOptions = {},
+): Tensor {
   return randomTensor('uniform', shape, options, (g) => g.uniform(low, high));
 }
 
@@ -234,9 +268,18 @@ export function randn(shape: readonly number[], options: RandomOptions = {}): Te
 }
 
 /** Integers uniform in [low, high), int32 unless another dtype is given. */
-export function randint(low: number, high: number, shape: readonly number[], options: RandomOptions = {}): Tensor {
+export function randint(
+  low: number,
+  high: number,
+  shape: readonly number[],
+  options: RandomOptions = {},
+): Tensor {
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
-    throw new InvalidArgumentError(`randint: expected integers with low < high, got low=${low}, high=${high}`);
+    throw new InvalidArgumentError(
+      `randint: expected integers with low < high, got low=${low}, high=${high}`,
+    );
   }
-  return randomTensor('randint', shape, { dtype: 'int32', ...options }, (g) => g.randint(low, high));
+  return randomTensor('randint', shape, { dtype: 'int32', ...options }, (g) =>
+    g.randint(low, high),
+  );
 }

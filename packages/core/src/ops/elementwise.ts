@@ -1,5 +1,5 @@
 import { type DType, isFloating, promoteTypes, promoteWithScalar } from '../dtype.js';
-import { runKernel } from '../engine.js';
+import { commonBackend, runKernel } from '../engine.js';
 import { DTypeError, InvalidArgumentError } from '../errors.js';
 import type { BinaryOp, CompareOp, UnaryOp } from '../kernel_names.js';
 import { broadcastShapes } from '../shape.js';
@@ -39,20 +39,37 @@ function sameCategory(a: DType, b: DType): boolean {
 }
 
 /** Turns both operands into tensors of one dtype on one backend. */
-export function promoteOperands(op: string, a: TensorLike, b: TensorLike, dtype?: DType): [Tensor, Tensor] {
+export function promoteOperands(
+  op: string,
+  a: TensorLike,
+  b: TensorLike,
+  dtype?: DType,
+): [Tensor, Tensor] {
+  // Check for disposed tensors and mixed backends before a cast could report them under its own name.
+  commonBackend(
+    op,
+    [a, b].filter((v): v is Tensor => v instanceof Tensor),
+  );
   const target = dtype ?? resultType(a, b);
   const like = a instanceof Tensor ? a : b instanceof Tensor ? b : null;
   const toTensor = (v: TensorLike, arg: string): Tensor => {
     if (v instanceof Tensor) return cast(v, target);
     if (typeof v !== 'number' && typeof v !== 'boolean') {
-      throw new InvalidArgumentError(`${op}: ${arg} must be a Tensor, number or boolean, got ${typeof v}`);
+      throw new InvalidArgumentError(
+        `${op}: ${arg} must be a Tensor, number or boolean, got ${typeof v}`,
+      );
     }
     return full([], Number(v), { dtype: target, backend: like?.backend });
   };
   return [toTensor(a, 'input'), toTensor(b, 'other')];
 }
 
-function unary(op: UnaryOp, x: Tensor, backward: Parameters<typeof defineOp>[3], saveOutput = false): Tensor {
+function unary(
+  op: UnaryOp,
+  x: Tensor,
+  backward: Parameters<typeof defineOp>[3],
+  saveOutput = false,
+): Tensor {
   if (!(x instanceof Tensor)) {
     throw new InvalidArgumentError(`${op}: input must be a Tensor, got ${typeof x}`);
   }
@@ -60,12 +77,24 @@ function unary(op: UnaryOp, x: Tensor, backward: Parameters<typeof defineOp>[3],
 }
 
 /** Like `unary`, but integer and bool inputs are converted to float32 first, as PyTorch does. */
-function floatUnary(op: UnaryOp, x: Tensor, backward: Parameters<typeof defineOp>[3], saveOutput = false): Tensor {
-  return unary(op, x instanceof Tensor && !isFloating(x.dtype) ? cast(x, 'float32') : x, backward, saveOutput);
+function floatUnary(
+  op: UnaryOp,
+  x: Tensor,
+  backward: Parameters<typeof defineOp>[3],
+  saveOutput = false,
+): Tensor {
+  if (x instanceof Tensor) commonBackend(op, [x]);
+  return unary(
+    op,
+    x instanceof Tensor && !isFloating(x.dtype) ? cast(x, 'float32') : x,
+    backward,
+    saveOutput,
+  );
 }
 
 export function neg(x: Tensor): Tensor {
-  if (x.dtype === 'bool') throw new DTypeError('neg: a bool tensor cannot be negated; use logical ops');
+  if (x.dtype === 'bool')
+    throw new DTypeError('neg: a bool tensor cannot be negated; use logical ops');
   return unary('neg', x, (dy) => [neg(dy)]);
 }
 
@@ -114,12 +143,21 @@ export function tanh(x: Tensor): Tensor {
   return floatUnary('tanh', x, (dy, _, [y]) => [mul(dy, sub(1, square(y)))], true);
 }
 
-/** max(x, 0); the gradient at exactly 0 is 0, as PyTorch's (it tests output > 0). */
+/**
+ * max(x, 0). As in PyTorch, the gradient is 0 where the output is <= 0 (so at exactly 0 too)
+ * and passes everywhere else, NaN inputs included.
+ */
 export function relu(x: Tensor): Tensor {
-  return unary('relu', x, (dy, _, [y]) => [mul(dy, cast(gt(y, 0), dy.dtype))], true);
+  return unary('relu', x, (dy, _, [y]) => [where(le(y, 0), 0, dy)], true);
 }
 
-function binary(op: BinaryOp, a: TensorLike, b: TensorLike, backward: Parameters<typeof defineOp>[3], dtype?: DType): Tensor {
+function binary(
+  op: BinaryOp,
+  a: TensorLike,
+  b: TensorLike,
+  backward: Parameters<typeof defineOp>[3],
+  dtype?: DType,
+): Tensor {
   const [x, y] = promoteOperands(op, a, b, dtype);
   broadcastShapes(op, x.shape, y.shape);
   return defineOp(op, [x, y], () => runKernel('Binary', [x, y], { op }, op), backward);
@@ -130,14 +168,23 @@ export function add(a: TensorLike, b: TensorLike): Tensor {
 }
 
 export function sub(a: TensorLike, b: TensorLike): Tensor {
-  if (resultType(a, b) === 'bool') {
-    throw new DTypeError('sub: subtracting bool tensors is not supported, as in PyTorch; use logical ops');
+  if (isBoolOperand(a) || isBoolOperand(b)) {
+    throw new DTypeError(
+      'sub: subtraction with a bool operand is not supported, as in PyTorch; use logicalNot to invert a mask',
+    );
   }
   return binary('sub', a, b, (dy, [x, y]) => [sumTo(dy, x.shape), sumTo(neg(dy), y.shape)]);
 }
 
+function isBoolOperand(v: TensorLike): boolean {
+  return typeof v === 'boolean' || (v instanceof Tensor && v.dtype === 'bool');
+}
+
 export function mul(a: TensorLike, b: TensorLike): Tensor {
-  return binary('mul', a, b, (dy, [x, y]) => [sumTo(mul(dy, y), x.shape), sumTo(mul(dy, x), y.shape)]);
+  return binary('mul', a, b, (dy, [x, y]) => [
+    sumTo(mul(dy, y), x.shape),
+    sumTo(mul(dy, x), y.shape),
+  ]);
 }
 
 /** True division: integer operands give float32, as `torch.div` does. */
@@ -147,7 +194,9 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
     'div',
     a,
     b,
-    (dy, [x, y]) => [sumTo(div(dy, y), x.shape), sumTo(neg(div(mul(dy, x), square(y))), y.shape)],
+    // -dy * ((x / y) / y), grouped as PyTorch groups it, so that the second-order gradient at
+    // y = 0 is an infinity where PyTorch's is (dy * x / y^2 would give 0 * inf = NaN).
+    (dy, [x, y]) => [sumTo(div(dy, y), x.shape), sumTo(neg(mul(dy, div(div(x, y), y))), y.shape)],
     isFloating(type) ? type : 'float32',
   );
 }
@@ -157,6 +206,9 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
  * for the exponent where the base is 0 and the exponent non-negative.
  */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
+  if (resultType(a, b) === 'bool') {
+    throw new DTypeError('pow: a bool base with a bool exponent is not supported, as in PyTorch');
+  }
   if (a instanceof Tensor && typeof b === 'number') return powScalar(a, b);
   return binary('pow', a, b, (dy, [x, y]) => {
     const result = pow(x, y);
@@ -166,7 +218,9 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
   });
 }
 
-function powScalar(x: Tensor, exponent: number): Tensor {
+function powScalar(a: Tensor, exponent: number): Tensor {
+  // Promote first, so that the shortcuts below return the dtype PyTorch does (bool ** 2 is int).
+  const x = cast(a, resultType(a, exponent));
   if (exponent === 1) return mul(x, 1);
   if (exponent === 2) return square(x);
   const [base, e] = promoteOperands('pow', x, exponent);
@@ -178,21 +232,26 @@ function powScalar(x: Tensor, exponent: number): Tensor {
   );
 }
 
-/** Elementwise maximum; at ties each input gets half the gradient, as in PyTorch. */
+/**
+ * Elementwise maximum. At ties each input gets half the gradient, and where either input is
+ * NaN both get all of it, as in PyTorch.
+ */
 export function maximum(a: TensorLike, b: TensorLike): Tensor {
-  return binary('maximum', a, b, (dy, [x, y]) => tieSplit(dy, x, y, gt(x, y)));
+  return binary('maximum', a, b, (dy, [x, y]) => tieSplit(dy, x, y, lt(x, y), gt(x, y)));
 }
 
-/** Elementwise minimum; at ties each input gets half the gradient, as in PyTorch. */
+/** Elementwise minimum, with the gradient rules of {@link maximum}. */
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
-  return binary('minimum', a, b, (dy, [x, y]) => tieSplit(dy, x, y, lt(x, y)));
+  return binary('minimum', a, b, (dy, [x, y]) => tieSplit(dy, x, y, gt(x, y), lt(x, y)));
 }
 
-function tieSplit(dy: Tensor, x: Tensor, y: Tensor, xWins: Tensor): Tensor[] {
-  const tie = mul(cast(eq(x, y), dy.dtype), 0.5);
-  const xShare = add(cast(xWins, dy.dtype), tie);
-  const yShare = sub(1, xShare);
-  return [sumTo(mul(dy, xShare), x.shape), sumTo(mul(dy, yShare), y.shape)];
+/**
+ * The gradients of maximum and minimum: an input that loses gets 0, a tie gives each input
+ * half, and every other element (a win, or a comparison with NaN) passes dy whole.
+ */
+function tieSplit(dy: Tensor, x: Tensor, y: Tensor, xLoses: Tensor, yLoses: Tensor): Tensor[] {
+  const shared = where(eq(x, y), mul(dy, 0.5), dy);
+  return [sumTo(where(xLoses, 0, shared), x.shape), sumTo(where(yLoses, 0, shared), y.shape)];
 }
 
 function compare(op: CompareOp, a: TensorLike, b: TensorLike): Tensor {
@@ -246,8 +305,20 @@ export function clamp(x: Tensor, min?: Scalar | null, max?: Scalar | null): Tens
     [x],
     () => {
       let out = x;
-      if (min != null) out = runKernel('Binary', promoteOperands('clamp', out, min, x.dtype), { op: 'maximum' }, 'clamp');
-      if (max != null) out = runKernel('Binary', promoteOperands('clamp', out, max, x.dtype), { op: 'minimum' }, 'clamp');
+      if (min != null)
+        out = runKernel(
+          'Binary',
+          promoteOperands('clamp', out, min, x.dtype),
+          { op: 'maximum' },
+          'clamp',
+        );
+      if (max != null)
+        out = runKernel(
+          'Binary',
+          promoteOperands('clamp', out, max, x.dtype),
+          { op: 'minimum' },
+          'clamp',
+        );
       return out;
     },
     (dy, [x]) => {

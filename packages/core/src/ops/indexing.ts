@@ -1,5 +1,5 @@
 import { runKernel } from '../engine.js';
-import { DTypeError, InvalidArgumentError, ShapeError, formatShape } from '../errors.js';
+import { DTypeError, formatShape, InvalidArgumentError, ShapeError } from '../errors.js';
 import { normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { defineOp } from './op.js';
@@ -40,7 +40,12 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
 }
 
 /** Zeros of `shape` with `src` added at `index` along `axis`: the adjoint of gather. */
-export function scatterAdd(src: Tensor, axis: number, index: Tensor, shape: readonly number[]): Tensor {
+export function scatterAdd(
+  src: Tensor,
+  axis: number,
+  index: Tensor,
+  shape: readonly number[],
+): Tensor {
   const a = normalizeAxis('scatterAdd', axis, shape.length);
   assertIndex('scatterAdd', index);
   return defineOp(

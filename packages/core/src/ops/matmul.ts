@@ -1,6 +1,6 @@
 import { isFloating } from '../dtype.js';
 import { runKernel } from '../engine.js';
-import { DTypeError, ShapeError, formatShape } from '../errors.js';
+import { DTypeError, formatShape, ShapeError } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { cast, promoteOperands } from './elementwise.js';
@@ -42,7 +42,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  * operands have rank >= 2. The gradients are themselves such products, so the transposes are
  * folded into the kernel instead of materialized.
  */
-export function batchMatmul(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor {
+export function batchMatmul(
+  a: Tensor,
+  b: Tensor,
+  transposeA: boolean,
+  transposeB: boolean,
+): Tensor {
   if (a.dtype !== b.dtype) {
     throw new DTypeError(`matmul: operands must have one dtype, got ${a.dtype} and ${b.dtype}`);
   }

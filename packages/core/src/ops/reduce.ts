@@ -4,10 +4,9 @@ import { DTypeError, InvalidArgumentError } from '../errors.js';
 import type { ReduceOp } from '../kernel_names.js';
 import { normalizeAxes, normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { cast, div, eq, isFinite, mul, where } from './elementwise.js';
+import { add, cast, div, eq, exp, isFinite, log, mul, sub, where } from './elementwise.js';
 import { defineOp } from './op.js';
 import { expand, reshape } from './shape.js';
-import { exp, log, sub, add } from './elementwise.js';
 
 type Axis = number | readonly number[] | null | undefined;
 
@@ -15,11 +14,21 @@ function keptShape(shape: readonly number[], axes: readonly number[]): number[] 
   return shape.map((d, i) => (axes.includes(i) ? 1 : d));
 }
 
-function reducedShape(shape: readonly number[], axes: readonly number[], keepDim: boolean): number[] {
+function reducedShape(
+  shape: readonly number[],
+  axes: readonly number[],
+  keepDim: boolean,
+): number[] {
   return keepDim ? keptShape(shape, axes) : shape.filter((_, i) => !axes.includes(i));
 }
 
-function reduceKernel(op: ReduceOp, name: string, x: Tensor, axes: number[], keepDim: boolean): Tensor {
+function reduceKernel(
+  op: ReduceOp,
+  name: string,
+  x: Tensor,
+  axes: number[],
+  keepDim: boolean,
+): Tensor {
   const out = runKernel('Reduce', [x], { op, axes }, name);
   return keepDim ? reshape(out, keptShape(x.shape, axes)) : out;
 }
@@ -64,7 +73,9 @@ export function min(x: Tensor, axis?: Axis, keepDim = false): Tensor {
 function extremum(op: 'max' | 'min', x: Tensor, axis: Axis, keepDim: boolean): Tensor {
   const axes = normalizeAxes(op, axis, x.rank);
   if (axes.some((a) => x.shape[a] === 0)) {
-    throw new InvalidArgumentError(`${op}: cannot reduce over an empty dimension of shape [${x.shape.join(', ')}]`);
+    throw new InvalidArgumentError(
+      `${op}: cannot reduce over an empty dimension of shape [${x.shape.join(', ')}]`,
+    );
   }
   if (axes.length === 0) return x;
   return defineOp(
@@ -81,12 +92,22 @@ function extremum(op: 'max' | 'min', x: Tensor, axis: Axis, keepDim: boolean): T
   );
 }
 
-function argReduce(op: 'argmax' | 'argmin', x: Tensor, axis: number | null | undefined, keepDim: boolean): Tensor {
+function argReduce(
+  op: 'argmax' | 'argmin',
+  x: Tensor,
+  axis: number | null | undefined,
+  keepDim: boolean,
+): Tensor {
   if (x.size === 0) throw new InvalidArgumentError(`${op}: the input is empty`);
   if (axis === undefined || axis === null) {
     const flat = reshape(x, [x.size]);
     const out = runKernel('ArgReduce', [flat], { op, axis: 0 }, op);
-    return keepDim ? reshape(out, x.shape.map(() => 1)) : out;
+    return keepDim
+      ? reshape(
+          out,
+          x.shape.map(() => 1),
+        )
+      : out;
   }
   const a = normalizeAxis(op, axis, x.rank);
   const out = runKernel('ArgReduce', [x], { op, axis: a }, op);

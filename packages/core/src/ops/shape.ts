@@ -1,5 +1,5 @@
 import { makeTensor, runKernel } from '../engine.js';
-import { InvalidArgumentError, ShapeError, formatShape } from '../errors.js';
+import { formatShape, InvalidArgumentError, ShapeError } from '../errors.js';
 import { normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { defineOp } from './op.js';
@@ -61,9 +61,15 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   const start = normalizeAxis('flatten', startDim, x.rank, 'startDim');
   const end = normalizeAxis('flatten', endDim, x.rank, 'endDim');
   if (start > end) {
-    throw new InvalidArgumentError(`flatten: startDim (${startDim}) must not come after endDim (${endDim})`);
+    throw new InvalidArgumentError(
+      `flatten: startDim (${startDim}) must not come after endDim (${endDim})`,
+    );
   }
-  const shape = [...x.shape.slice(0, start), sizeOf(x.shape.slice(start, end + 1)), ...x.shape.slice(end + 1)];
+  const shape = [
+    ...x.shape.slice(0, start),
+    sizeOf(x.shape.slice(start, end + 1)),
+    ...x.shape.slice(end + 1),
+  ];
   return reshape(x, shape);
 }
 
@@ -76,7 +82,9 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   }
   const perm = dims.map((d) => normalizeAxis('permute', d, x.rank, 'dims'));
   if (new Set(perm).size !== perm.length) {
-    throw new InvalidArgumentError(`permute: dims must not repeat a dimension, got [${dims.join(', ')}]`);
+    throw new InvalidArgumentError(
+      `permute: dims must not repeat a dimension, got [${dims.join(', ')}]`,
+    );
   }
   if (perm.every((p, i) => p === i)) return x;
   const inverse = new Array<number>(perm.length);
@@ -115,7 +123,10 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   const target = shape.map((d, i) => {
     const own = i >= offset ? x.shape[i - offset] : 1;
     if (d === -1) {
-      if (i < offset) throw new InvalidArgumentError(`expand: -1 is not allowed for a new leading dimension (${i})`);
+      if (i < offset)
+        throw new InvalidArgumentError(
+          `expand: -1 is not allowed for a new leading dimension (${i})`,
+        );
       return own;
     }
     if (own !== 1 && own !== d) {
@@ -151,10 +162,17 @@ export function sumTo(dy: Tensor, shape: readonly number[]): Tensor {
 
 /** Removes size-1 dimensions: all of them, or the one at `axis` (kept when its size is not 1). */
 export function squeeze(x: Tensor, axis?: number | null): Tensor {
-  if (axis === undefined || axis === null) return reshape(x, x.shape.filter((d) => d !== 1));
+  if (axis === undefined || axis === null)
+    return reshape(
+      x,
+      x.shape.filter((d) => d !== 1),
+    );
   const a = normalizeAxis('squeeze', axis, x.rank);
   if (x.rank === 0 || x.shape[a] !== 1) return x;
-  return reshape(x, x.shape.filter((_, i) => i !== a));
+  return reshape(
+    x,
+    x.shape.filter((_, i) => i !== a),
+  );
 }
 
 /** Inserts a size-1 dimension at `axis` (negative counts from the end of the new shape). */

@@ -1,10 +1,10 @@
 import { promoteTypes } from '../dtype.js';
 import { runKernel } from '../engine.js';
-import { InvalidArgumentError, ShapeError, formatShape } from '../errors.js';
+import { formatShape, InvalidArgumentError, ShapeError } from '../errors.js';
 import { normalizeAxis } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { cast } from './elementwise.js';
 import { arange } from './creation.js';
+import { cast } from './elementwise.js';
 import { indexAdd } from './indexing.js';
 import { defineOp } from './op.js';
 import { reshape, unsqueeze } from './shape.js';
@@ -13,7 +13,13 @@ import { reshape, unsqueeze } from './shape.js';
  * Elements start, start + step, ... before end along `axis`, as Python's `x[start:end:step]`:
  * negative start and end count from the end and out-of-range bounds are clipped.
  */
-export function slice(x: Tensor, axis: number, start?: number | null, end?: number | null, step = 1): Tensor {
+export function slice(
+  x: Tensor,
+  axis: number,
+  start?: number | null,
+  end?: number | null,
+  step = 1,
+): Tensor {
   const a = normalizeAxis('slice', axis, x.rank);
   if (!Number.isInteger(step) || step < 1) {
     throw new InvalidArgumentError(`slice: step must be a positive integer, got ${step}`);
@@ -37,7 +43,8 @@ export function slice(x: Tensor, axis: number, start?: number | null, end?: numb
     (dy, [x]) => {
       if (step === 1) {
         const pads: number[] = [];
-        for (let d = x.rank - 1; d >= 0; d--) pads.push(d === a ? from : 0, d === a ? n - from - length : 0);
+        for (let d = x.rank - 1; d >= 0; d--)
+          pads.push(d === a ? from : 0, d === a ? n - from - length : 0);
         return [pad(dy, pads)];
       }
       const index = arange(from, from + length * step, step, { backend: dy.backend });
@@ -51,7 +58,13 @@ export function narrow(x: Tensor, axis: number, start: number, length: number): 
   const a = normalizeAxis('narrow', axis, x.rank);
   const n = x.shape[a];
   const from = start < 0 ? start + n : start;
-  if (!Number.isInteger(from) || !Number.isInteger(length) || from < 0 || length < 0 || from + length > n) {
+  if (
+    !Number.isInteger(from) ||
+    !Number.isInteger(length) ||
+    from < 0 ||
+    length < 0 ||
+    from + length > n
+  ) {
     throw new InvalidArgumentError(
       `narrow: start ${start} and length ${length} do not fit dimension ${a} of size ${n}`,
     );
@@ -64,18 +77,27 @@ export function select(x: Tensor, axis: number, index: number): Tensor {
   const a = normalizeAxis('select', axis, x.rank);
   const n = x.shape[a];
   if (!Number.isInteger(index) || index < -n || index >= n) {
-    throw new InvalidArgumentError(`select: index ${index} is out of range for dimension ${a} of size ${n}`);
+    throw new InvalidArgumentError(
+      `select: index ${index} is out of range for dimension ${a} of size ${n}`,
+    );
   }
   const i = index < 0 ? index + n : index;
   const out = slice(x, a, i, i + 1);
-  return reshape(out, x.shape.filter((_, d) => d !== a));
+  return reshape(
+    out,
+    x.shape.filter((_, d) => d !== a),
+  );
 }
 
 /**
  * Splits along `axis` into chunks of `splitSize` (the last may be smaller) or into the given
  * section sizes, which must add up to the dimension, as `torch.split`.
  */
-export function split(x: Tensor, splitSizeOrSections: number | readonly number[], axis = 0): Tensor[] {
+export function split(
+  x: Tensor,
+  splitSizeOrSections: number | readonly number[],
+  axis = 0,
+): Tensor[] {
   const a = normalizeAxis('split', axis, x.rank);
   const n = x.shape[a];
   let sizes: number[];
@@ -111,12 +133,15 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
     throw new InvalidArgumentError('concat: expected a non-empty array of tensors');
   }
   tensors.forEach((t, i) => {
-    if (!(t instanceof Tensor)) throw new InvalidArgumentError(`concat: element ${i} is not a Tensor`);
+    if (!(t instanceof Tensor))
+      throw new InvalidArgumentError(`concat: element ${i} is not a Tensor`);
   });
   const first = tensors[0];
   const a = normalizeAxis('concat', axis, first.rank);
   tensors.forEach((t, i) => {
-    const matches = t.rank === first.rank && t.shape.every((d: number, j: number) => j === a || d === first.shape[j]);
+    const matches =
+      t.rank === first.rank &&
+      t.shape.every((d: number, j: number) => j === a || d === first.shape[j]);
     if (!matches) {
       throw new ShapeError(
         `concat: tensor ${i} has shape ${formatShape(t.shape)}, which does not match tensor 0's ${formatShape(first.shape)} outside dimension ${a}`,
@@ -180,7 +205,9 @@ export function pad(x: Tensor, pads: readonly number[], value = 0): Tensor {
       const from = Math.max(0, -before);
       const to = n - Math.max(0, -after);
       if (to < from) {
-        throw new ShapeError(`pad: cropping [${pads.join(', ')}] leaves dimension ${d} of size ${n} with a negative size`);
+        throw new ShapeError(
+          `pad: cropping [${pads.join(', ')}] leaves dimension ${d} of size ${n} with a negative size`,
+        );
       }
       out = slice(out, d, from, to);
     }
