@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs, with apt on Debian 12, the system packages that the test tiers need beyond Node.js:
-# Xvfb for gpu.js headless GL, the toolchain and headers that build the `gl` addon from source,
-# Mesa's software GL driver, and Chromium for the browser tests.
+# Installs with apt (Debian 12) the system packages that the tests need beyond Node.js.
+# They are Xvfb for gpu.js headless GL, the toolchain and headers that build the `gl` addon
+# from source, Mesa's software GL driver, and Chromium for the browser tests.
 # Idempotent: when every package is already installed it makes no network request.
 set -euo pipefail
 

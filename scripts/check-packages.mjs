@@ -12,10 +12,14 @@ const root = resolve(import.meta.dirname, '..');
 const pnpm = ['--yes', 'pnpm@10.34.9'];
 const packagesDir = join(root, 'packages');
 const packages = readdirSync(packagesDir)
-  .map((dir) => ({ dir: join(packagesDir, dir), manifest: JSON.parse(readFileSync(join(packagesDir, dir, 'package.json'), 'utf8')) }))
+  .map((dir) => ({
+    dir: join(packagesDir, dir),
+    manifest: JSON.parse(readFileSync(join(packagesDir, dir, 'package.json'), 'utf8')),
+  }))
   .filter(({ manifest }) => !manifest.private);
 
-const run = (command, args, cwd) => execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const run = (command, args, cwd) =>
+  execFileSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
 const packDir = mkdtempSync(join(tmpdir(), 'metagrad-pack-'));
 const tarballs = {};
@@ -29,7 +33,10 @@ for (const { dir, manifest } of packages) {
 }
 
 const consumer = mkdtempSync(join(tmpdir(), 'metagrad-consumer-'));
-writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, dependencies: tarballs }, null, 2));
+writeFileSync(
+  join(consumer, 'package.json'),
+  JSON.stringify({ name: 'consumer', private: true, dependencies: tarballs }, null, 2),
+);
 run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], consumer);
 
 const names = Object.keys(tarballs);

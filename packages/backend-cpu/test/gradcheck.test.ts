@@ -56,6 +56,8 @@ const CASES: Record<string, GradcheckCase> = {
   'relu [2,3]': { fn: mg.relu, inputs: () => [awayFromZero([2, 3])] },
   'sigmoid [2,3]': { fn: mg.sigmoid, inputs: () => [normal([2, 3])] },
   'tanh [2,3]': { fn: mg.tanh, inputs: () => [normal([2, 3])] },
+  'sin [2,3]': { fn: mg.sin, inputs: () => [normal([2, 3])] },
+  'cos [2,3]': { fn: mg.cos, inputs: () => [normal([2, 3])] },
   'square [2,3]': { fn: mg.square, inputs: () => [normal([2, 3])] },
   'reciprocal [2,3]': { fn: mg.reciprocal, inputs: () => [positive([2, 3])] },
   'sign floor ceil [2,3]': {

@@ -3,6 +3,7 @@ import {
   add,
   argmax,
   concat,
+  cos,
   exp,
   expand,
   Generator,
@@ -13,6 +14,7 @@ import {
   pad,
   permute,
   rand,
+  sin,
   slice,
   sum,
   type Tensor,
@@ -145,6 +147,15 @@ describe('non-finite values', () => {
       { dtype: 'float32' },
     );
     expect(values(matmul(a, b)).every(Number.isNaN)).toBe(true);
+  });
+});
+
+describe('trigonometric kernels', () => {
+  it('sin and cos should match Math in float64', () => {
+    const angles = [-2, -0.5, 0, 1, 3];
+    const x = tensor(angles, { dtype: 'float64' });
+    expect(values(sin(x))).toEqual(angles.map(Math.sin));
+    expect(values(cos(x))).toEqual(angles.map(Math.cos));
   });
 });
 

@@ -45,7 +45,7 @@ export interface BatchNormResult {
 }
 
 /**
- * Batch normalization over the channel dimension 1, as `torch.nn.functional.batch_norm` with
+ * Applies batch normalization over the channel dimension 1, as `torch.nn.functional.batch_norm` with
  * `nn.BatchNorm`'s bookkeeping. Training mode normalizes with the batch mean and biased
  * variance, written with ops so it is differentiable to any order, and returns running
  * statistics updated with the unbiased variance. Eval mode normalizes with the running

@@ -23,7 +23,10 @@ export { logSoftmax, softmax } from '@metagrad/core';
 export interface NllLossOptions {
   /** [C] weight of each class. */
   weight?: Tensor | null;
-  /** Default 'mean': the weighted mean, divided by the summed weights of the kept targets. */
+  /**
+   * How per-sample losses combine. Default 'mean': the weighted sum divided by the summed
+   * weights of the targets that are not ignored.
+   */
   reduction?: Reduction;
   /** A target value that contributes neither loss nor weight. Default -100. */
   ignoreIndex?: number;
@@ -39,8 +42,8 @@ export interface CrossEntropyOptions extends NllLossOptions {
 }
 
 /**
- * Negative log-likelihood of class indices, as `torch.nn.functional.nll_loss`: the loss of
- * sample i is -weight[t_i] * input[i, t_i].
+ * Computes the negative log-likelihood of class indices, as `torch.nn.functional.nll_loss`.
+ * The loss of sample i is -weight[t_i] * input[i, t_i].
  *
  * @param input [N, C] log-probabilities, [N, C, d1, ...], or [C] for one unbatched sample.
  * @param target int32 class indices: [N], [N, d1, ...], or [] when unbatched.
@@ -57,10 +60,11 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
 }
 
 /**
- * Cross-entropy between logits and a target, as `torch.nn.functional.cross_entropy`. An int32
- * target holds class indices; a float target holds class probabilities shaped like `input`.
- * With class weights, 'mean' divides by the summed weights of the kept index targets, but by
- * the number of samples for probability targets, as PyTorch 1.13 does.
+ * Computes the cross-entropy between logits and a target, as
+ * `torch.nn.functional.cross_entropy`. An int32 target contains class indices, and a float
+ * target contains class probabilities shaped like `input`. With class weights, 'mean' divides
+ * by the summed weights of the index targets that are not ignored, but by the number of
+ * samples for probability targets, as PyTorch 1.13 does.
  *
  * @param input [N, C] logits, [N, C, d1, ...], or [C] for one unbatched sample.
  * @param target int32 [N] / [N, d1, ...] / [] indices, or float probabilities shaped like input.
@@ -95,14 +99,14 @@ export function crossEntropy(
     );
   }
   checkIndexTarget(op, input, target, ignoreIndex);
-  const { losses, weights, kept } = pickedLosses(logProbs, target, weight, ignoreIndex);
+  const { losses, weights, notIgnored } = pickedLosses(logProbs, target, weight, ignoreIndex);
   const nll = reduceIndexed(losses, weights, reduction);
   if (labelSmoothing === 0) return nll;
 
   // Label smoothing adds the loss against the uniform distribution: -sum_c w_c log p_c per
   // sample (0 where the target is ignored), reduced with the same denominator as the nll part.
   const weighted = weight ? logProbs.mul(classShaped(weight, input.rank, classAxis)) : logProbs;
-  const smooth = where(kept, weighted.sum(classAxis).neg(), 0);
+  const smooth = where(notIgnored, weighted.sum(classAxis).neg(), 0);
   let smoothReduced: Tensor;
   if (reduction === 'none') smoothReduced = smooth;
   else if (reduction === 'sum') smoothReduced = smooth.sum();
@@ -154,25 +158,25 @@ function probabilityCrossEntropy(
 }
 
 /**
- * The per-sample losses -w[t] * input[t] (0 where the target is ignored), their weights w[t]
- * (0 where ignored), and the bool mask of kept targets, all shaped like the target.
+ * Picks the per-sample losses -w[t] * input[t] and their weights w[t], both 0 where the target
+ * is ignored, and the bool mask of targets that are not ignored, all shaped like the target.
  */
 function pickedLosses(
   input: Tensor,
   target: Tensor,
   weight: Tensor | null,
   ignoreIndex: number,
-): { losses: Tensor; weights: Tensor; kept: Tensor } {
+): { losses: Tensor; weights: Tensor; notIgnored: Tensor } {
   const classAxis = input.rank === 1 ? 0 : 1;
-  const kept = target.ne(ignoreIndex);
+  const notIgnored = target.ne(ignoreIndex);
   // Ignored targets read class 0 and are then zeroed, so every index passed to gather is valid.
-  const safeTarget = where(kept, target, 0);
+  const safeTarget = where(notIgnored, target, 0);
   const picked = input.gather(classAxis, safeTarget.unsqueeze(classAxis)).squeeze(classAxis);
-  const keptWeights = cast(kept, input.dtype);
+  const notIgnoredWeights = cast(notIgnored, input.dtype);
   const weights = weight
-    ? weight.indexSelect(0, safeTarget.flatten()).reshape(target.shape).mul(keptWeights)
-    : keptWeights;
-  return { losses: picked.mul(weights).neg(), weights, kept };
+    ? weight.indexSelect(0, safeTarget.flatten()).reshape(target.shape).mul(notIgnoredWeights)
+    : notIgnoredWeights;
+  return { losses: picked.mul(weights).neg(), weights, notIgnored };
 }
 
 /** Reduces per-sample losses; 'mean' divides by the summed weights, as PyTorch's nll_loss. */

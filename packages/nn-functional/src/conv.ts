@@ -29,8 +29,8 @@ export interface Conv2dOptions {
   stride?: number | Pair;
   /**
    * Zeros added on each side: one integer, [height, width], `'valid'` (none) or `'same'`
-   * (output as large as the input; with an even effective kernel the extra row and column go
-   * at the bottom and right, as PyTorch does). Default 0.
+   * (an output as large as the input). When 'same' needs an odd total padding, the extra row
+   * and column go at the bottom and right, as PyTorch does. Default 0.
    */
   padding?: number | Pair | 'valid' | 'same';
   /** Spacing between kernel taps: one integer or [height, width]. Default 1. */
@@ -40,7 +40,7 @@ export interface Conv2dOptions {
 }
 
 /**
- * 2-D convolution (cross-correlation), as `torch.nn.functional.conv2d`.
+ * Applies a 2-D convolution (cross-correlation), as `torch.nn.functional.conv2d`.
  *
  * @param input [N, inChannels, H, W], or [inChannels, H, W] for one unbatched sample.
  * @param weight [outChannels, inChannels / groups, kH, kW].
@@ -152,7 +152,7 @@ function resolvePadding(
   return [ph, ph, pw, pw];
 }
 
-/** The batched convolution without bias, whose backward is two differentiable ops. */
+/** Runs the batched convolution without bias and records a backward made of two differentiable ops. */
 function conv2dCore(x: Tensor, w: Tensor, attrs: Conv2DAttrs): Tensor {
   return defineOp(
     OP,
@@ -166,8 +166,9 @@ function conv2dCore(x: Tensor, w: Tensor, attrs: Conv2DAttrs): Tensor {
 }
 
 /**
- * The gradient of a convolution with respect to its input (a transposed convolution of
- * `dy`). It is bilinear in (dy, w), so its own gradients are a convolution and a filter gradient.
+ * Computes the gradient of a convolution with respect to its input (a transposed convolution
+ * of `dy`). It is bilinear in (dy, w), so its own gradients are a convolution and a filter
+ * gradient.
  */
 function conv2dBackpropInput(
   dy: Tensor,
@@ -184,7 +185,7 @@ function conv2dBackpropInput(
   );
 }
 
-/** The gradient of a convolution with respect to its weight, bilinear in (x, dy). */
+/** Computes the gradient of a convolution with respect to its weight, which is bilinear in (x, dy). */
 function conv2dBackpropFilter(
   x: Tensor,
   dy: Tensor,
@@ -212,8 +213,8 @@ export interface InitConv2dOptions {
 }
 
 /**
- * Weights of a convolution with `torch.nn.Conv2d`'s default init: kaiming_uniform with
- * a = sqrt(5), which makes the weight uniform in (-1/sqrt(fanIn), 1/sqrt(fanIn)), and the bias
+ * Creates the weights of a convolution with `torch.nn.Conv2d`'s default init: kaiming_uniform
+ * with a = sqrt(5), which makes the weight uniform in (-1/sqrt(fanIn), 1/sqrt(fanIn)), and the bias
  * uniform in the same range, where fanIn = inChannels / groups * kH * kW. The weight is drawn
  * first, then the bias.
  *

@@ -101,18 +101,18 @@ function runDirection(
   suffix: string,
   reverse: boolean,
 ): [Tensor, Tensor, Tensor] {
-  const w = config.weights;
+  const weights = config.weights;
+  const weightIh = weights[`weight_ih${suffix}`];
+  const weightHh = weights[`weight_hh${suffix}`];
+  const weightHr = config.projSize > 0 ? weights[`weight_hr${suffix}`] : null;
+
   const [steps, batch, features] = x.shape;
-  let projected = batchMatmul(
-    x.reshape([steps * batch, features]),
-    w[`weight_ih${suffix}`],
-    false,
-    true,
-  );
-  if (config.bias) projected = projected.add(w[`bias_ih${suffix}`].add(w[`bias_hh${suffix}`]));
+  let projected = batchMatmul(x.reshape([steps * batch, features]), weightIh, false, true);
+  if (config.bias) {
+    const bias = weights[`bias_ih${suffix}`].add(weights[`bias_hh${suffix}`]);
+    projected = projected.add(bias);
+  }
   const inputGates = splitTimeSteps(projected.reshape([steps, batch, -1]));
-  const weightHh = w[`weight_hh${suffix}`];
-  const weightHr = config.projSize > 0 ? w[`weight_hr${suffix}`] : null;
 
   const outputs = new Array<Tensor>(steps);
   let h = h0;
@@ -127,8 +127,8 @@ function runDirection(
 
 /**
  * Splits [seq_len, ...] into seq_len tensors by halving recursively. The gradient of a slice is
- * padded back to its parent's size, so slicing every step straight from the whole tensor would
- * cost O(seq_len^2) in the backward pass; the halving tree costs O(seq_len log seq_len).
+ * padded back to its parent's size. Slicing every step from the whole tensor would therefore cost
+ * O(seq_len^2) in the backward pass, and the halving tree costs O(seq_len log seq_len).
  */
 function splitTimeSteps(x: Tensor): Tensor[] {
   const parts: Tensor[] = [];

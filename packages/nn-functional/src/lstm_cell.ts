@@ -44,9 +44,9 @@ export function lstmStep(
 }
 
 /**
- * One LSTM step, as `torch.nn.LSTMCell`: `input` is [batch, input_size] or unbatched
- * [input_size], the state [h, c] is [batch, hidden_size] each (unbatched [hidden_size]) or
- * undefined for zeros. Returns the new [h, c]. Gate order i, f, g, o as in PyTorch.
+ * Runs one LSTM step, as `torch.nn.LSTMCell`. `input` is [batch, input_size] or unbatched
+ * [input_size], and the state [h, c] is [batch, hidden_size] each (unbatched [hidden_size]) or
+ * undefined for zeros. Returns the new [h, c]. The gate order is i, f, g, o, as in PyTorch.
  */
 export function lstmCell(
   input: Tensor,
@@ -57,6 +57,7 @@ export function lstmCell(
   const { weightIh, weightHh, biasIh, biasHh } = validateCellWeights(weights, options);
   const hiddenSize = weightIh.shape[0] / 4;
   const inputSize = weightIh.shape[1];
+
   checkCellTensor('input', input, weightIh);
   if (input.rank !== 1 && input.rank !== 2) {
     throw new ShapeError(
@@ -70,6 +71,7 @@ export function lstmCell(
       `lstmCell: input has shape ${formatShape(input.shape)}, expected ${formula} = ${formatShape(expected)}`,
     );
   }
+
   const batched = input.rank === 2;
   const x = batched ? input : input.unsqueeze(0);
   const batch = x.shape[0];
@@ -83,6 +85,7 @@ export function lstmCell(
   } else {
     [h, c] = checkCellState(state, batched, batch, hiddenSize, weightIh);
   }
+
   let inputGates = batchMatmul(x, weightIh, false, true);
   if (biasIh && biasHh) inputGates = inputGates.add(biasIh).add(biasHh);
   const [hNext, cNext] = lstmStep(inputGates, h, c, weightHh, null);

@@ -191,7 +191,7 @@ export function validateLstmWeights(
   };
 }
 
-/** The shape PyTorch gives weight `name`, with the formula that error messages show. */
+/** Returns the shape PyTorch gives weight `name`, with the formula that error messages show. */
 function expectedShape(
   name: string,
   sizes: Structure & { inputSize: number; hiddenSize: number },
@@ -236,6 +236,7 @@ function resolveStructure(op: string, options: LstmOptions, allowed: readonly st
       );
     }
   }
+
   const numLayers = options.numLayers ?? 1;
   requirePositiveInteger(op, 'numLayers', numLayers);
   const projSize = options.projSize ?? 0;
@@ -251,6 +252,7 @@ function resolveStructure(op: string, options: LstmOptions, allowed: readonly st
   for (const key of ['inputSize', 'hiddenSize'] as const) {
     if (options[key] !== undefined) requirePositiveInteger(op, key, options[key]);
   }
+
   const flags = {
     bias: options.bias ?? true,
     batchFirst: options.batchFirst ?? false,
@@ -262,6 +264,7 @@ function resolveStructure(op: string, options: LstmOptions, allowed: readonly st
       throw new InvalidArgumentError(`${op}: ${key} must be true or false, got ${value}`);
     }
   }
+
   if (options.generator !== undefined && !(options.generator instanceof Generator)) {
     throw new InvalidArgumentError(`${op}: generator must be a Generator from @metagrad/core`);
   }

@@ -38,7 +38,7 @@ export interface AvgPool2dOptions extends Pool2dOptions {
 }
 
 /**
- * 2-D max pooling, as `torch.nn.functional.max_pool2d`. The gradient of a window goes to its
+ * Applies 2-D max pooling, as `torch.nn.functional.max_pool2d`. The gradient of a window goes to its
  * first maximum in row-major window order, as in PyTorch.
  *
  * @param input [N, C, H, W], or [C, H, W] for one unbatched sample.
@@ -61,7 +61,7 @@ export function maxPool2d(input: Tensor, options: MaxPool2dOptions): Tensor {
 }
 
 /**
- * 2-D average pooling, as `torch.nn.functional.avg_pool2d`.
+ * Applies 2-D average pooling, as `torch.nn.functional.avg_pool2d`.
  *
  * @param input [N, C, H, W], or [C, H, W] for one unbatched sample.
  * @returns [N, C, outH, outW] (without N for unbatched input).
@@ -75,7 +75,7 @@ export function avgPool2d(input: Tensor, options: AvgPool2dOptions): Tensor {
   return input.rank === 4 ? out : out.squeeze(0);
 }
 
-/** Average pooling and its gradient are linear and adjoint, so each is the other's backward. */
+/** Runs average pooling. It and its gradient are linear and adjoint, so each is the other's backward. */
 function avgPoolForward(x: Tensor, attrs: Pool2DAttrs): Tensor {
   return defineOp(
     'avgPool2d',
@@ -152,7 +152,7 @@ function poolAttrs(
   };
 }
 
-/** The number of windows along one dimension, by PyTorch's `pooling_output_shape`. */
+/** Counts the windows along one dimension, as PyTorch's `pooling_output_shape` does. */
 function pooledSize(
   size: number,
   kernel: number,
@@ -169,8 +169,10 @@ function pooledSize(
 }
 
 /**
- * Rejects a max-pooling window whose dilated taps all fall in the padding. PyTorch returns
- * -inf there; this port raises instead, since such a window has no input to pass a gradient to.
+ * Rejects a max-pooling window whose dilated taps all fall in the padding, because such a
+ * window has no input element to take the maximum of or to pass the gradient to.
+ * NOTE: PyTorch 1.13 returns -inf there with an out-of-range index, and one such call aborted
+ * with a heap corruption when tried, so this port raises an error instead of matching it.
  */
 function assertNoEmptyWindow(op: string, shape: readonly number[], attrs: Pool2DAttrs): void {
   const dims = [

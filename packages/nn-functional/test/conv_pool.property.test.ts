@@ -249,7 +249,7 @@ const poolCase: fc.Arbitrary<PoolCase> = fc.record({
 });
 
 /**
- * The window start positions (in input coordinates) along one dimension: every window that
+ * Lists the window start positions (in input coordinates) along one dimension: every window that
  * fits in the padded input, plus in ceil mode one partial window that still starts inside the
  * input or the left padding.
  */

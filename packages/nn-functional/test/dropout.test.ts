@@ -1,5 +1,15 @@
 import '@metagrad/backend-cpu/register';
-import { Generator, InvalidArgumentError, autograd, ones, tensor } from '@metagrad/core';
+import {
+  Generator,
+  InvalidArgumentError,
+  type Tensor,
+  autograd,
+  gradcheck,
+  gradgradcheck,
+  ones,
+  randn,
+  tensor,
+} from '@metagrad/core';
 import { describe, expect, it } from 'vitest';
 import { dropout } from '../src/index.js';
 import { FLOAT64_RTOL, checkCase, nnCases } from './nn_fixtures.js';
@@ -22,10 +32,10 @@ describe('dropout', () => {
     const x = ones([100, 100], { dtype: 'float64' });
     const y = dropout(x, { p: 0.3, generator: new Generator(1) });
     const values = Array.from(y.dataSync());
-    const kept = values.filter((v) => v !== 0);
-    expect(kept.every((v) => v === 1 / 0.7)).toBe(true);
-    // 10 000 Bernoulli(0.7) draws: the kept count has standard deviation about 46.
-    expect(Math.abs(kept.length - 7000)).toBeLessThan(250);
+    const nonZero = values.filter((v) => v !== 0);
+    expect(nonZero.every((v) => v === 1 / 0.7)).toBe(true);
+    // 10 000 Bernoulli(0.7) draws: the count of kept elements has standard deviation about 46.
+    expect(Math.abs(nonZero.length - 7000)).toBeLessThan(250);
   });
 
   it('repeats the mask for a seed and passes the gradient through the mask', () => {
@@ -35,6 +45,14 @@ describe('dropout', () => {
     expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
     const [g] = autograd.grad(a.sum(), [x]);
     expect(Array.from(g!.dataSync())).toEqual(Array.from(a.dataSync()));
+  });
+
+  it('passes gradcheck and gradgradcheck with a fixed mask', () => {
+    const x = randn([3, 4], { dtype: 'float64', generator: new Generator(2) });
+    // A new generator per call gives every evaluation the same mask.
+    const fn = (t: Tensor) => dropout(t, { p: 0.4, generator: new Generator(3) }).square();
+    expect(gradcheck(fn, [x]).ok).toBe(true);
+    expect(gradgradcheck(fn, [x]).ok).toBe(true);
   });
 
   it('multiplies by zero at p = 1, so NaN stays NaN', () => {

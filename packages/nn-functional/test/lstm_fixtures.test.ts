@@ -2,7 +2,12 @@ import '@metagrad/backend-cpu/register';
 import { type Tensor, autograd, mul, sum, tidy, zerosLike } from '@metagrad/core';
 import { describe, expect, it } from 'vitest';
 import { lstm, lstmCell, lstmWeightNames } from '../src/index.js';
-import { type JsonTensor, decodeFloat, expectRelativeClose, readFixtureJson } from './lstm_helpers.js';
+import {
+  type JsonTensor,
+  decodeFloat,
+  expectRelativeClose,
+  readFixtureJson,
+} from './lstm_helpers.js';
 
 interface LayerCase {
   name: string;
@@ -29,7 +34,7 @@ const FLOAT32_RTOL = 1e-5;
 
 type Layer = (inputs: Tensor[]) => Tensor[];
 
-/** The lstm call of a case; `flat` passes the weights as an array instead of by name. */
+/** Returns the lstm call of a case. With `flat`, it passes the weights as an array, not by name. */
 function lstmOf(c: LayerCase, flat: boolean): Layer {
   const { hasState, dropout, ...options } = c.attrs as Record<string, never>;
   const firstWeight = hasState ? 3 : 1;
@@ -75,7 +80,12 @@ function checkCase(c: LayerCase, layer: Layer, dtype: 'float32' | 'float64', rto
     const gradGrads = autograd.grad([projection], inputs, { allowUnused: true });
     gradGrads.forEach((g, i) => {
       const value = g ?? zerosLike(inputs[i]);
-      expectRelativeClose(value, c.gradGrads[i], rtol, `second-order gradient of ${c.inputNames[i]}`);
+      expectRelativeClose(
+        value,
+        c.gradGrads[i],
+        rtol,
+        `second-order gradient of ${c.inputNames[i]}`,
+      );
     });
   });
 }

@@ -3,6 +3,10 @@ import { Generator, type Tensor, gradcheck, gradgradcheck, randn } from '@metagr
 import { describe, expect, it } from 'vitest';
 import { type LstmOptions, initLstm, lstm, lstmCell, lstmWeightNames } from '../src/index.js';
 
+// Finite differences run the function twice per input element (the second-order check runs a
+// double backward each time), which takes seconds on a loaded machine.
+const TIMEOUT_MS = 60_000;
+
 interface Config {
   label: string;
   options: LstmOptions & { inputSize: number; hiddenSize: number };
@@ -34,7 +38,9 @@ function setup(config: Config): { inputs: Tensor[]; fn: (...xs: Tensor[]) => Ten
   const layers = (options.numLayers ?? 1) * directions;
   const outSize = options.projSize || options.hiddenSize;
   const random = (shape: number[]) => randn(shape, { dtype: 'float64', generator });
-  const x = random(options.batchFirst ? [batch, steps, options.inputSize] : [steps, batch, options.inputSize]);
+  const x = random(
+    options.batchFirst ? [batch, steps, options.inputSize] : [steps, batch, options.inputSize],
+  );
   const h0 = random([layers, batch, outSize]);
   const c0 = random([layers, batch, options.hiddenSize]);
   const weights = initLstm({ ...options, dtype: 'float64' }, generator);
@@ -47,15 +53,23 @@ function setup(config: Config): { inputs: Tensor[]; fn: (...xs: Tensor[]) => Ten
 }
 
 describe('lstm gradcheck', () => {
-  it.each(configs.map((c) => [c.label, c] as const))('%s: first order', (_, config) => {
-    const { inputs, fn } = setup(config);
-    expect(gradcheck(fn, inputs).ok).toBe(true);
-  });
+  it.each(configs.map((c) => [c.label, c] as const))(
+    '%s: first order',
+    (_, config) => {
+      const { inputs, fn } = setup(config);
+      expect(gradcheck(fn, inputs).ok).toBe(true);
+    },
+    TIMEOUT_MS,
+  );
 
-  it.each(configs.map((c) => [c.label, c] as const))('%s: second order', (_, config) => {
-    const { inputs, fn } = setup(config);
-    expect(gradgradcheck(fn, inputs).ok).toBe(true);
-  });
+  it.each(configs.map((c) => [c.label, c] as const))(
+    '%s: second order',
+    (_, config) => {
+      const { inputs, fn } = setup(config);
+      expect(gradgradcheck(fn, inputs).ok).toBe(true);
+    },
+    TIMEOUT_MS,
+  );
 });
 
 describe('lstmCell gradcheck', () => {
@@ -63,13 +77,22 @@ describe('lstmCell gradcheck', () => {
   const random = (shape: number[]) => randn(shape, { dtype: 'float64', generator });
   const inputs = [random([2, 3]), random([2, 2]), random([2, 2]), random([8, 3]), random([8, 2])];
   inputs.push(random([8]), random([8]));
-  const fn = (x: Tensor, h: Tensor, c: Tensor, ...weights: Tensor[]) => lstmCell(x, [h, c], weights);
+  const fn = (x: Tensor, h: Tensor, c: Tensor, ...weights: Tensor[]) =>
+    lstmCell(x, [h, c], weights);
 
-  it('first order', () => {
-    expect(gradcheck(fn as never, inputs).ok).toBe(true);
-  });
+  it(
+    'first order',
+    () => {
+      expect(gradcheck(fn as never, inputs).ok).toBe(true);
+    },
+    TIMEOUT_MS,
+  );
 
-  it('second order', () => {
-    expect(gradgradcheck(fn as never, inputs).ok).toBe(true);
-  });
+  it(
+    'second order',
+    () => {
+      expect(gradgradcheck(fn as never, inputs).ok).toBe(true);
+    },
+    TIMEOUT_MS,
+  );
 });

@@ -60,9 +60,10 @@ export function expectRelativeClose(
       : Array.from((expected as Tensor).dataSync());
   expect(actual.shape, `${label}: shape`).toEqual([...expected.shape]);
   const [difference, reference] = norms(actual.dataSync(), expectedValues);
-  expect(difference, `${label}: ||actual - expected|| (||expected|| = ${reference})`).toBeLessThanOrEqual(
-    rtol * reference,
-  );
+  expect(
+    difference,
+    `${label}: ||actual - expected|| (||expected|| = ${reference})`,
+  ).toBeLessThanOrEqual(rtol * reference);
 }
 
 /** Decodes every fixture tensor in nested records to a float64 tensor, keeping the structure. */

@@ -79,7 +79,10 @@ describe('initLstm', () => {
 
 describe('lstm shapes', () => {
   const generator = new Generator(2);
-  const weights = initLstm({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true }, generator);
+  const weights = initLstm(
+    { inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true },
+    generator,
+  );
   const options = { numLayers: 2, bidirectional: true };
 
   it('keeps hN and cN layer-first with batchFirst', () => {
@@ -129,7 +132,11 @@ describe('lstm dropout', () => {
 
   it('is off with training: false and after the last layer', () => {
     const [reference] = lstm(x, undefined, weights, { numLayers: 2 });
-    const [evaluated] = lstm(x, undefined, weights, { numLayers: 2, dropout: 0.5, training: false });
+    const [evaluated] = lstm(x, undefined, weights, {
+      numLayers: 2,
+      dropout: 0.5,
+      training: false,
+    });
     expect(values(evaluated)).toEqual(values(reference));
 
     const one = initLstm({ inputSize: 3, hiddenSize: 4 }, generator);

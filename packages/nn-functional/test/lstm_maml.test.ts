@@ -12,7 +12,12 @@ import {
 import { sgdStep } from '@metagrad/optim';
 import { describe, expect, it } from 'vitest';
 import { linear, lstm, mseLoss } from '../src/index.js';
-import { type JsonTensor, decodeTree, expectRelativeClose, readFixtureJson } from './lstm_helpers.js';
+import {
+  type JsonTensor,
+  decodeTree,
+  expectRelativeClose,
+  readFixtureJson,
+} from './lstm_helpers.js';
 
 interface Task<T> {
   xSupport: T;
@@ -44,14 +49,21 @@ const cases = readFixtureJson<{ cases: MamlCase[] }>('maml_composites.json').cas
 
 const RTOL = 1e-9;
 
-/** The fixture's model: a bidirectional lstm, both final states concatenated, a linear head. */
+/** Computes the fixture's loss: a bidirectional lstm, both final states concatenated, a linear head. */
 function loss(params: Params, x: Tensor, y: Tensor): Tensor {
   const [, [hN]] = lstm(x, undefined, params.lstm, { bidirectional: true, batchFirst: true });
   const features = concat([hN.select(0, 0), hN.select(0, 1)], -1);
   return mseLoss(linear(features, params.head.weight, params.head.bias), y);
 }
 
-function adapt(params: Params, x: Tensor, y: Tensor, steps: number, lr: number, firstOrder: boolean) {
+function adapt(
+  params: Params,
+  x: Tensor,
+  y: Tensor,
+  steps: number,
+  lr: number,
+  firstOrder: boolean,
+) {
   let fast = params;
   for (let step = 0; step < steps; step++) {
     let g: Params = grad(loss)(fast, x, y);
@@ -72,7 +84,14 @@ describe('bidirectional lstm MAML against PyTorch', () => {
       const tasks = c.tasks.map((task) => decodeTree(task) as Task<Tensor>);
       const metaLoss = (p: Params): Tensor => {
         const losses = tasks.map((task) => {
-          const fast = adapt(p, task.xSupport, task.ySupport, c.innerSteps, c.innerLr, c.firstOrder);
+          const fast = adapt(
+            p,
+            task.xSupport,
+            task.ySupport,
+            c.innerSteps,
+            c.innerLr,
+            c.firstOrder,
+          );
           return loss(fast, task.xQuery, task.yQuery);
         });
         return stack(losses).mean();

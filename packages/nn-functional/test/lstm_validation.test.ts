@@ -27,7 +27,10 @@ const input = zeros([5, 2, 3]);
 
 describe('lstm weight validation', () => {
   it('rejects a recurrent weight shaped like the input weight', () => {
-    const weights = { ...weightsFor({ inputSize: 64, hiddenSize: 128 }), weight_hh_l0: zeros([512, 64]) };
+    const weights = {
+      ...weightsFor({ inputSize: 64, hiddenSize: 128 }),
+      weight_hh_l0: zeros([512, 64]),
+    };
     const x = zeros([2, 1, 64]);
     expect(() => lstm(x, undefined, weights)).toThrow(ShapeError);
     expect(() => lstm(x, undefined, weights)).toThrow(
@@ -165,7 +168,10 @@ describe('lstm weight validation', () => {
 
   it('rejects a weight on another backend', () => {
     registerCpuBackend('cpu-second');
-    const weights = { ...weightsFor(small), weight_hh_l0: zeros([16, 4], { backend: 'cpu-second' }) };
+    const weights = {
+      ...weightsFor(small),
+      weight_hh_l0: zeros([16, 4], { backend: 'cpu-second' }),
+    };
     expect(() => lstm(input, undefined, weights)).toThrow(BackendError);
     expect(() => lstm(input, undefined, weights)).toThrow(
       "lstm: weight_hh_l0 is on backend 'cpu-second' but weight_ih_l0 is on 'cpu'; move it with t.to('cpu')",
@@ -327,7 +333,9 @@ describe('lstmCell validation', () => {
 
   it('rejects a missing weight', () => {
     const { weight_hh: _, ...weights } = cellWeights();
-    expect(() => lstmCell(x, undefined, weights as never)).toThrow('lstmCell: weight_hh is missing');
+    expect(() => lstmCell(x, undefined, weights as never)).toThrow(
+      'lstmCell: weight_hh is missing',
+    );
   });
 
   it('rejects an extra weight', () => {

@@ -1,5 +1,5 @@
 import '@metagrad/backend-cpu/register';
-import { type Tensor, flattenTree, grad, valueAndGrad } from '@metagrad/core';
+import { type Tensor, flattenTree, grad, memory, tidy, valueAndGrad } from '@metagrad/core';
 import { sgdStep } from '@metagrad/optim';
 import { describe, expect, it } from 'vitest';
 import { batchNorm, conv2d, crossEntropy, linear, maxPool2d, relu } from '../src/index.js';
@@ -29,7 +29,7 @@ interface MamlCase {
   metaGrad: unknown;
 }
 
-/** The fixture's model: conv -> batchNorm (batch statistics) -> relu -> maxPool -> linear. */
+/** Computes the fixture model's loss: conv, batchNorm (batch statistics), relu, maxPool, linear. */
 function loss(p: ConvParams, x: Tensor, y: Tensor): Tensor {
   const conv = conv2d(x, p.conv.weight, p.conv.bias, { padding: 1 });
   const { output } = batchNorm(conv, {
@@ -115,4 +115,27 @@ describe('MAML through conv2d + batchNorm + relu + maxPool2d + linear + crossEnt
       SLOW_TIMEOUT_MS,
     );
   }
+
+  it(
+    'keeps the live tensor count flat across meta-steps',
+    () => {
+      const c = cases[0];
+      const params = decodeTree(c.params) as ConvParams;
+      const tasks = decodeTree(c.tasks) as Task[];
+      const metaStep = () =>
+        tidy(() => {
+          const objective = (p: ConvParams) => {
+            const fast = adapt(p, tasks[0], 1, c.innerLr, false);
+            return loss(fast, tasks[0].xQuery, tasks[0].yQuery);
+          };
+          valueAndGrad(objective)(params);
+        });
+      metaStep();
+      const before = memory().numTensors;
+      metaStep();
+      metaStep();
+      expect(memory().numTensors).toBe(before);
+    },
+    SLOW_TIMEOUT_MS,
+  );
 });

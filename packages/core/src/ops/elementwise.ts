@@ -139,6 +139,14 @@ export function sigmoid(x: Tensor): Tensor {
   return floatUnary('sigmoid', x, (dy, _, [y]) => [mul(dy, mul(y, sub(1, y)))], true);
 }
 
+export function sin(x: Tensor): Tensor {
+  return floatUnary('sin', x, (dy, [x]) => [mul(dy, cos(x))]);
+}
+
+export function cos(x: Tensor): Tensor {
+  return floatUnary('cos', x, (dy, [x]) => [neg(mul(dy, sin(x)))]);
+}
+
 export function tanh(x: Tensor): Tensor {
   return floatUnary('tanh', x, (dy, _, [y]) => [mul(dy, sub(1, square(y)))], true);
 }

@@ -1,0 +1,115 @@
+import { grad, mapTree, type Tensor, valueAndGrad } from '@metagrad/core';
+import { crossEntropy } from '@metagrad/nn-functional';
+import { sgdStep } from '@metagrad/optim';
+import { type ConvNetConfig, type ConvNetParams, forward, type NormMode, replicate } from './model.js';
+
+/** A batch of classification tasks: images [tasks, n, 1, 28, 28], int32 labels [tasks, n]. */
+export interface TaskBatch {
+  support: Tensor;
+  supportLabels: Tensor;
+  query: Tensor;
+  queryLabels: Tensor;
+}
+
+/** The inner loop of MAML. */
+export interface InnerLoop {
+  steps: number;
+  lr: number;
+  /** Drop the second-order terms (FOMAML): the inner gradient is treated as a constant. */
+  firstOrder: boolean;
+}
+
+type Architecture = Pick<ConvNetConfig, 'maxPool'>;
+
+/** The mean cross-entropy of each task: logits [tasks, n, ways] against labels [tasks, n] -> [tasks]. */
+export function taskLosses(logits: Tensor, labels: Tensor): Tensor {
+  const [tasks, n, ways] = logits.shape;
+  const losses = crossEntropy(logits.reshape([tasks * n, ways]), labels.reshape([tasks * n]), {
+    reduction: 'none',
+  });
+  return losses.reshape([tasks, n]).mean(1);
+}
+
+/** The fraction of correct predictions of each task: [tasks]. */
+export function taskAccuracies(logits: Tensor, labels: Tensor): Tensor {
+  return logits.argmax(-1).eq(labels).cast(logits.dtype).mean(1);
+}
+
+/**
+ * Adapts per-task weights with `steps` SGD steps on the support set. The support loss is the
+ * sum of the tasks' mean losses, so each task's copy of the weights gets its own gradient.
+ */
+export function adapt(
+  taskParams: ConvNetParams,
+  support: Tensor,
+  labels: Tensor,
+  inner: InnerLoop,
+  architecture: Architecture,
+  mode: NormMode = 'batch',
+): ConvNetParams {
+  const supportLoss = (p: ConvNetParams) =>
+    taskLosses(forward(p, support, architecture, mode), labels).sum();
+  let fast = taskParams;
+  for (let step = 0; step < inner.steps; step++) {
+    const at = inner.firstOrder
+      ? (mapTree(fast, (t: Tensor) => t.detach()) as ConvNetParams)
+      : fast;
+    const g = grad(supportLoss)(at) as ConvNetParams;
+    fast = sgdStep(fast, g, inner.lr);
+  }
+  return fast;
+}
+
+/** The query logits of every task after adapting to its support set: [tasks, queries, ways]. */
+export function adaptedLogits(
+  params: ConvNetParams,
+  batch: TaskBatch,
+  inner: InnerLoop,
+  architecture: Architecture,
+  mode: NormMode = 'batch',
+): Tensor {
+  const tasks = batch.support.shape[0];
+  const fast = adapt(
+    replicate(params, tasks),
+    batch.support,
+    batch.supportLabels,
+    inner,
+    architecture,
+    mode,
+  );
+  return forward(fast, batch.query, architecture, mode);
+}
+
+/** The MAML objective: the mean query loss after adapting to each task's support set. */
+export function metaLoss(
+  params: ConvNetParams,
+  batch: TaskBatch,
+  inner: InnerLoop,
+  architecture: Architecture,
+): { loss: Tensor; accuracy: Tensor } {
+  const logits = adaptedLogits(params, batch, inner, architecture);
+  return {
+    loss: taskLosses(logits, batch.queryLabels).mean(),
+    accuracy: taskAccuracies(logits.detach(), batch.queryLabels).mean(),
+  };
+}
+
+/**
+ * The meta-loss, the query accuracy after adaptation, and the gradient of the meta-loss with
+ * respect to the initial weights (second order unless `inner.firstOrder`).
+ */
+export function metaGradient(
+  params: ConvNetParams,
+  batch: TaskBatch,
+  inner: InnerLoop,
+  architecture: Architecture,
+): { loss: Tensor; accuracy: Tensor; grads: ConvNetParams } {
+  const [[loss, accuracy], grads] = valueAndGrad(
+    (p: ConvNetParams) => {
+      const result = metaLoss(p, batch, inner, architecture);
+      return [result.loss, result.accuracy];
+    },
+    { hasAux: true },
+  )(params) as [[Tensor, Tensor], ConvNetParams];
+  return { loss, accuracy, grads };
+}

@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    // Loading the Omniglot archives takes several seconds, and the command-line tests train
+    // for a few iterations in a child process each.
+    testTimeout: 180_000,
+  },
+});
