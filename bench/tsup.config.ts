@@ -12,4 +12,16 @@ export default defineConfig({
   noExternal: [/^@tensorflow\//],
   // js-pytorch loads its GPU dependency (and the native `gl` module) lazily, so it stays external.
   external: ['js-pytorch', '@jax-js/jax'],
+  // The bundled CommonJS code of tfjs calls require() for Node built-ins and the wasm backend's
+  // loader reads __dirname, neither of which an ES module has.
+  banner: {
+    js: [
+      "import { createRequire as createBundleRequire } from 'node:module';",
+      "import { dirname as bundleDirname } from 'node:path';",
+      "import { fileURLToPath as bundleFileURLToPath } from 'node:url';",
+      'const require = createBundleRequire(import.meta.url);',
+      'const __filename = bundleFileURLToPath(import.meta.url);',
+      'const __dirname = bundleDirname(__filename);',
+    ].join('\n'),
+  },
 });

@@ -29,7 +29,7 @@ const architecture = { maxPool: values['max-pool'] ?? false };
 registerCpuBackend();
 const classes = trainingClasses('both');
 const generator = new Generator(0);
-const params = initConvNet({ ways, ...architecture }, generator);
+const params = initConvNet({ ways, filters: 64, ...architecture }, generator);
 const sampling = { tasks, ways, shots: 1, queries, augment: false };
 
 function median(run: () => void): number {

@@ -1,7 +1,7 @@
 import { grad, mapTree, type Tensor, valueAndGrad } from '@metagrad/core';
 import { crossEntropy } from '@metagrad/nn-functional';
 import { sgdStep } from '@metagrad/optim';
-import { type ConvNetConfig, type ConvNetParams, forward, type NormMode, replicate } from './model.js';
+import { type Architecture, type ConvNetParams, forward, type NormMode, replicate } from './model.js';
 
 /** A batch of classification tasks: images [tasks, n, 1, 28, 28], int32 labels [tasks, n]. */
 export interface TaskBatch {
@@ -18,8 +18,6 @@ export interface InnerLoop {
   /** Drop the second-order terms (FOMAML): the inner gradient is treated as a constant. */
   firstOrder: boolean;
 }
-
-type Architecture = Pick<ConvNetConfig, 'maxPool'>;
 
 /** The mean cross-entropy of each task: logits [tasks, n, ways] against labels [tasks, n] -> [tasks]. */
 export function taskLosses(logits: Tensor, labels: Tensor): Tensor {

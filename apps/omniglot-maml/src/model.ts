@@ -39,15 +39,21 @@ export interface ConvNetParams {
 }
 
 export const BLOCKS = 4;
-export const FILTERS = 64;
+/** Filters per convolution in the MAML paper. */
+export const PAPER_FILTERS = 64;
 export const IMAGE_SIZE = 28;
 
-/** The architecture: class count and how each block halves the image. */
+/** The architecture: class count, width, and how each block halves the image. */
 export interface ConvNetConfig {
   ways: number;
+  /** Filters of every convolution (64 in the paper; tests use a few to run fast). */
+  filters: number;
   /** Stride-1 convolutions followed by 2x2 max pooling, instead of stride-2 convolutions. */
   maxPool: boolean;
 }
+
+/** What the forward pass needs to know beyond the weights. */
+export type Architecture = Pick<ConvNetConfig, 'maxPool'>;
 
 /**
  * Batch-norm statistics at test time: `batch` normalizes each forward pass with the statistics
@@ -60,7 +66,7 @@ export type NormMode = 'batch' | 'instance';
 const blockNames = [1, 2, 3, 4] as const;
 
 /** The spatial side after the four blocks: 28 -> 14 -> 7 -> 4 -> 2 (stride 2), or 1 (max pool). */
-export function featureSide(config: Pick<ConvNetConfig, 'maxPool'>): number {
+export function featureSide(config: Architecture): number {
   let side = IMAGE_SIZE;
   for (let block = 0; block < BLOCKS; block++) {
     // A stride-2 3x3 convolution with padding 1 gives ceil(side / 2); 2x2 pooling gives floor.
@@ -70,8 +76,8 @@ export function featureSide(config: Pick<ConvNetConfig, 'maxPool'>): number {
 }
 
 /** Length of the flattened features the head reads. */
-export function featureSize(config: Pick<ConvNetConfig, 'maxPool'>): number {
-  return FILTERS * featureSide(config) ** 2;
+export function featureSize(config: Pick<ConvNetConfig, 'maxPool' | 'filters'>): number {
+  return config.filters * featureSide(config) ** 2;
 }
 
 /** Initializes convolutions and head as PyTorch's defaults do, batch norm as weight 1, bias 0. */
@@ -82,12 +88,12 @@ export function initConvNet(
 ): ConvNetParams {
   const params: Partial<ConvNetParams> = {};
   for (const block of blockNames) {
-    const inChannels = block === 1 ? 1 : FILTERS;
-    const { weight, bias } = initConv2d(inChannels, FILTERS, 3, { generator, dtype });
+    const inChannels = block === 1 ? 1 : config.filters;
+    const { weight, bias } = initConv2d(inChannels, config.filters, 3, { generator, dtype });
     params[`conv${block}`] = { weight, bias: bias! };
     params[`bn${block}`] = {
-      weight: ones([FILTERS], { dtype }),
-      bias: zeros([FILTERS], { dtype }),
+      weight: ones([config.filters], { dtype }),
+      bias: zeros([config.filters], { dtype }),
     };
   }
   const head = initLinear(featureSize(config), config.ways, { generator, dtype });
@@ -131,44 +137,45 @@ function normalize(x: Tensor, weight: Tensor, bias: Tensor, mode: NormMode): Ten
 export function features(
   params: ConvNetParams,
   x: Tensor,
-  config: Pick<ConvNetConfig, 'maxPool'>,
+  architecture: Architecture,
   mode: NormMode = 'batch',
 ): Tensor {
   const [tasks, n] = x.shape;
+  const filters = params.conv1.weight.shape[1];
   // [tasks, n, 1, H, W] -> [n, tasks * 1, H, W]
   let h = x.transpose(0, 1).reshape([n, tasks, IMAGE_SIZE, IMAGE_SIZE]);
   for (const block of blockNames) {
     const conv = params[`conv${block}`];
     const bn = params[`bn${block}`];
     const inChannels = conv.weight.shape[2];
-    // [tasks, 64, in, 3, 3] -> [tasks * 64, in, 3, 3]: one group per task.
-    const weight = conv.weight.reshape([tasks * FILTERS, inChannels, 3, 3]);
-    h = conv2d(h, weight, conv.bias.reshape([tasks * FILTERS]), {
-      stride: config.maxPool ? 1 : 2,
+    // [tasks, filters, in, 3, 3] -> [tasks * filters, in, 3, 3]: one group per task.
+    const weight = conv.weight.reshape([tasks * filters, inChannels, 3, 3]);
+    h = conv2d(h, weight, conv.bias.reshape([tasks * filters]), {
+      stride: architecture.maxPool ? 1 : 2,
       padding: 1,
       groups: tasks,
     });
     h = normalize(
       h,
-      bn.weight.reshape([tasks * FILTERS]),
-      bn.bias.reshape([tasks * FILTERS]),
+      bn.weight.reshape([tasks * filters]),
+      bn.bias.reshape([tasks * filters]),
       mode,
     );
     h = relu(h);
-    if (config.maxPool) h = maxPool2d(h, { kernelSize: 2 });
+    if (architecture.maxPool) h = maxPool2d(h, { kernelSize: 2 });
   }
-  // [n, tasks * 64, s, s] -> [tasks, n, 64 * s * s], in PyTorch's flatten order per image.
+  // [n, tasks * filters, s, s] -> [tasks, n, filters * s * s], in PyTorch's flatten order.
   const side = h.shape[2];
-  return h.reshape([n, tasks, FILTERS * side * side]).transpose(0, 1);
+  return h.reshape([n, tasks, filters * side * side]).transpose(0, 1);
 }
 
 /** Logits of every image: x [tasks, n, 1, 28, 28] -> [tasks, n, ways]. */
 export function forward(
   params: ConvNetParams,
   x: Tensor,
-  config: Pick<ConvNetConfig, 'maxPool'>,
+  architecture: Architecture,
   mode: NormMode = 'batch',
 ): Tensor {
-  const h = features(params, x, config, mode);
+  const h = features(params, x, architecture, mode);
   return matmul(h, params.head.weight.transpose(-1, -2)).add(unsqueeze(params.head.bias, -2));
 }

@@ -20,13 +20,20 @@ import {
 const DTYPE = 'float32';
 
 function matmulRun(a: Tensor, b: Tensor): Prepared {
-  return { run: () => tidy(() => matmul(a, b)), dispose: () => dispose([a, b]) };
+  return {
+    run: () => {
+      tidy(() => matmul(a, b));
+    },
+    dispose: () => dispose([a, b]),
+  };
 }
 
 /** A forward+backward run that builds everything inside tidy() and keeps nothing. */
 function gradientRun({ leaves, constants, loss }: GradientProblem): Prepared {
   return {
-    run: () => tidy(() => grad(loss)(leaves)),
+    run: () => {
+      tidy(() => grad(loss)(leaves));
+    },
     gradient: async () => {
       const grads = grad(loss)(leaves) as Params;
       const host = await toHost(grads);

@@ -41,7 +41,7 @@ export async function toHost(params: Params): Promise<HostParams> {
   const entries = await Promise.all(
     Object.entries(params).map(async ([name, t]) => {
       const data = Float64Array.from(await t.data());
-      return [name, { shape: [...t.shape], data }] as const;
+      return [name, { shape: [...t.shape], data }];
     }),
   );
   return Object.fromEntries(entries);

@@ -1,6 +1,7 @@
 import '../src/register.js';
 import {
   add,
+  type DType,
   div,
   maximum,
   mul,
@@ -8,6 +9,7 @@ import {
   pow,
   resultType,
   sub,
+  tensor,
   type Tensor,
   type TensorLike,
 } from '@metagrad/core';
@@ -57,6 +59,25 @@ describe('promotion.json', () => {
       const rounded = c.result === 'float32' ? Math.fround(exact) : exact;
       const want = c.result === 'bool' ? Number(exact !== 0) : rounded;
       expect(Array.from(out.dataSync())).toEqual([want, want]);
+    });
+  }
+});
+
+describe('zero-dimensional tensors in promotion', () => {
+  // torch.result_type: a 0-D operand widens only when its category is higher.
+  const cases: [DType, DType, DType][] = [
+    ['float64', 'int32', 'float64'],
+    ['int32', 'float32', 'float32'],
+    ['float64', 'float32', 'float32'],
+    ['bool', 'int32', 'int32'],
+    ['int32', 'bool', 'int32'],
+  ];
+  for (const [zeroDim, other, expected] of cases) {
+    it(`0-D ${zeroDim} with [2] ${other} gives ${expected}`, () => {
+      const a = tensor(1, { dtype: zeroDim });
+      const b = tensor([1, 0], { dtype: other });
+      expect(add(a, b).dtype).toBe(expected);
+      expect(add(b, a).dtype).toBe(expected);
     });
   }
 });

@@ -1,11 +1,12 @@
 import type { KernelImpl } from '@metagrad/core';
 import { broadcastShapes, sizeOf } from '@metagrad/core';
 import { allocate, output, valuesOf } from '../backend.js';
+import { gemm, type MatrixView } from './gemm.js';
 import { broadcastOffsets } from './strides.js';
 
 /**
- * Batched op(a) @ op(b). The loop orders keep the innermost loop on contiguous memory for each
- * transpose combination: i-k-j when b is read by rows, a dot product over k when b is transposed.
+ * Batched op(a) @ op(b) through the blocked `gemm`, one batch element at a time. The transposes
+ * become strides of the matrix views, so no operand is copied beyond the packing.
  */
 export const matMul: KernelImpl<'MatMul'> = ([x, y], { transposeA, transposeB }) => {
   const ra = x.shape.length;
@@ -14,40 +15,31 @@ export const matMul: KernelImpl<'MatMul'> = ([x, y], { transposeA, transposeB })
   const k = transposeA ? x.shape[ra - 2] : x.shape[ra - 1];
   const n = transposeB ? y.shape[rb - 2] : y.shape[rb - 1];
   const batchShape = broadcastShapes('matmul', x.shape.slice(0, -2), y.shape.slice(0, -2));
+  const batches = sizeOf(batchShape);
   const batchA = broadcastOffsets(x.shape.slice(0, -2), batchShape);
   const batchB = broadcastOffsets(y.shape.slice(0, -2), batchShape);
-  const a = valuesOf(x);
-  const b = valuesOf(y);
-  const batches = sizeOf(batchShape);
   const out = allocate(x.dtype, batches * m * n);
-  const row = new Float64Array(n);
+  // A float64 output takes the sums directly; a float32 one is rounded from a float64 block.
+  const direct = out instanceof Float64Array;
+  const c = direct ? out : new Float64Array(m * n);
+  const a: MatrixView = {
+    data: valuesOf(x),
+    offset: 0,
+    rowStride: transposeA ? 1 : k,
+    colStride: transposeA ? m : 1,
+  };
+  const b: MatrixView = {
+    data: valuesOf(y),
+    offset: 0,
+    rowStride: transposeB ? 1 : n,
+    colStride: transposeB ? k : 1,
+  };
   for (let batch = 0; batch < batches; batch++) {
-    const offA = batchA[batch] * m * k;
-    const offB = batchB[batch] * k * n;
-    const offC = batch * m * n;
-    for (let i = 0; i < m; i++) {
-      if (transposeB) {
-        for (let j = 0; j < n; j++) {
-          let acc = 0;
-          const bRow = offB + j * k;
-          if (transposeA) for (let p = 0; p < k; p++) acc += a[offA + p * m + i] * b[bRow + p];
-          else {
-            const aRow = offA + i * k;
-            for (let p = 0; p < k; p++) acc += a[aRow + p] * b[bRow + p];
-          }
-          out[offC + i * n + j] = acc;
-        }
-      } else {
-        row.fill(0);
-        for (let p = 0; p < k; p++) {
-          // No shortcut for aip === 0: 0 * inf and 0 * NaN must give NaN, as in PyTorch.
-          const aip = transposeA ? a[offA + p * m + i] : a[offA + i * k + p];
-          const bRow = offB + p * n;
-          for (let j = 0; j < n; j++) row[j] += aip * b[bRow + j];
-        }
-        out.set(row, offC + i * n);
-      }
-    }
+    a.offset = batchA[batch] * m * k;
+    b.offset = batchB[batch] * k * n;
+    const cOffset = direct ? batch * m * n : 0;
+    gemm(m, n, k, a, b, c, cOffset, false);
+    if (!direct) out.set(c, batch * m * n);
   }
   return output(out, [...batchShape, m, n], x.dtype);
 };

@@ -23,19 +23,22 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 /** The dtype of `a op b` with PyTorch's rules for tensors and Python scalars. */
 export function resultType(a: TensorLike, b: TensorLike): DType {
   if (a instanceof Tensor && b instanceof Tensor) {
-    // A 0-D tensor of the same category does not widen a higher-rank one, as in PyTorch.
-    if (a.rank === 0 && b.rank > 0 && sameCategory(a.dtype, b.dtype)) return b.dtype;
-    if (b.rank === 0 && a.rank > 0 && sameCategory(a.dtype, b.dtype)) return a.dtype;
+    // A 0-D tensor widens a dimensioned one only when it is of a higher category (bool <
+    // integer < float), as in PyTorch: float64 0-D + float32 [n] is float32.
+    if (a.rank === 0 && b.rank > 0 && notHigherCategory(a.dtype, b.dtype)) return b.dtype;
+    if (b.rank === 0 && a.rank > 0 && notHigherCategory(b.dtype, a.dtype)) return a.dtype;
     return promoteTypes(a.dtype, b.dtype);
   }
   if (a instanceof Tensor) return promoteWithScalar(a.dtype, b as Scalar);
   if (b instanceof Tensor) return promoteWithScalar(b.dtype, a as Scalar);
-  return typeof a === 'number' && !Number.isInteger(a) ? 'float32' : 'float32';
+  // Two Python scalars: ints give int32 (our int64 stand-in), anything else float32.
+  const bothIntegers = [a, b].every((v) => typeof v === 'number' && Number.isInteger(v));
+  return bothIntegers ? 'int32' : 'float32';
 }
 
-function sameCategory(a: DType, b: DType): boolean {
+function notHigherCategory(zeroDim: DType, other: DType): boolean {
   const category = (d: DType) => (isFloating(d) ? 2 : d === 'int32' ? 1 : 0);
-  return category(a) >= category(b);
+  return category(zeroDim) <= category(other);
 }
 
 /** Turns both operands into tensors of one dtype on one backend. */

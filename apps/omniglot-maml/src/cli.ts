@@ -1,0 +1,223 @@
+#!/usr/bin/env node
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { registerCpuBackend } from '@metagrad/backend-cpu';
+import { dispose, setBackend } from '@metagrad/core';
+import { loadWeights, saveWeights } from './checkpoint.js';
+import { drawEpisode, plotTraining } from './figures.js';
+import { evaluateAll, formatRow, pictureOfRun } from './report.js';
+import { metaTrain, type TrainConfig } from './train.js';
+
+/** The settings of `--paper`: the long run, sized for about 30 minutes on 2 cores. */
+const PAPER = { iterations: 3000, metaBatch: 8 };
+
+const USAGE = `Usage: omniglot-maml [options]
+
+MAML (Finn et al. 2017) on Omniglot: meta-trains the 4-block convolutional classifier on the
+small background sets, then reports Lake's 20-way one-shot error on the 20 evaluation runs,
+5-way one-shot accuracy inside those runs, and (with --train-set small1) N-way K-shot
+accuracy on the alphabets found only in small2. Writes weights, results and figures to --out.
+
+Options:
+  --iterations N          meta-training iterations (default 300)
+  --paper                 the long run: ${PAPER.iterations} iterations, meta-batch ${PAPER.metaBatch}
+  --seed N                random seed of the run (default 0)
+  --ways N                classes per task (default 5)
+  --shots K               support images per class (default 1)
+  --queries Q             query images per class in training tasks (default 5)
+  --inner-steps N         inner SGD steps during meta-training (default 1)
+  --test-steps N          inner SGD steps at test time (default 3)
+  --inner-lr A            inner SGD learning rate (default 0.4)
+  --meta-lr B             Adam learning rate of the meta-update (default 0.001)
+  --meta-batch N          tasks per meta-update (default 4; 32 in the paper)
+  --first-order           first-order MAML (FOMAML): no second-order terms
+  --max-pool              stride-1 convolutions with 2x2 max pooling instead of stride 2
+  --filters N             filters per convolution (default 64)
+  --train-set SET         both (default: all background characters) or small1 (leaves the
+                          alphabets only in small2 for the held-out tests)
+  --no-augment            no random affine distortion of training images
+  --run-episodes N        5-way episodes per Lake run at test time (default 10)
+  --eval-episodes N       episodes per held-out N-way K-shot test (default 100)
+  --chunk N               tasks per forward pass at test time (default 20)
+  --out DIR               output folder (default out/omniglot-maml)
+  --eval-only             skip training; evaluate the weights given by --weights
+  --weights FILE          safetensors weights to evaluate (with --eval-only)
+  -h, --help              show this help
+`;
+
+class UsageError extends Error {}
+
+function integer(name: string, value: string | undefined, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer >= ${min}, got '${value}'`);
+  return n;
+}
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`--${name} must be a positive number, got '${value}'`);
+  return n;
+}
+
+function parse(argv: string[]) {
+  const string = { type: 'string' } as const;
+  const flag = { type: 'boolean' } as const;
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      iterations: string,
+      paper: flag,
+      seed: string,
+      ways: string,
+      shots: string,
+      queries: string,
+      'inner-steps': string,
+      'test-steps': string,
+      'inner-lr': string,
+      'meta-lr': string,
+      'meta-batch': string,
+      'first-order': flag,
+      'max-pool': flag,
+      filters: string,
+      'train-set': string,
+      'no-augment': flag,
+      'run-episodes': string,
+      'eval-episodes': string,
+      chunk: string,
+      out: string,
+      'eval-only': flag,
+      weights: string,
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const trainSet = values['train-set'] ?? 'both';
+  if (trainSet !== 'both' && trainSet !== 'small1')
+    throw new UsageError(`--train-set must be both or small1, got '${trainSet}'`);
+  if (values.paper && values.iterations !== undefined)
+    throw new UsageError('--paper sets the iterations; do not combine it with --iterations');
+  if (values.paper && values['meta-batch'] !== undefined)
+    throw new UsageError('--paper sets the meta-batch; do not combine it with --meta-batch');
+  if (values['eval-only'] && !values.weights)
+    throw new UsageError('--eval-only needs --weights FILE');
+  if (values.weights && !values['eval-only'])
+    throw new UsageError('--weights is only read with --eval-only');
+  const ways = integer('ways', values.ways, 5, 2);
+  const shots = integer('shots', values.shots, 1, 1);
+  const queries = integer('queries', values.queries, 5, 1);
+  // Each Omniglot character has 20 drawings, shared by the support and query sets.
+  if (shots + queries > 20)
+    throw new UsageError(`--shots + --queries must be at most 20 drawings, got ${shots + queries}`);
+  const config: TrainConfig = {
+    iterations: values.paper ? PAPER.iterations : integer('iterations', values.iterations, 300, 1),
+    seed: integer('seed', values.seed, 0),
+    ways,
+    shots,
+    queries,
+    innerSteps: integer('inner-steps', values['inner-steps'], 1, 1),
+    innerLr: positive('inner-lr', values['inner-lr'], 0.4),
+    metaLr: positive('meta-lr', values['meta-lr'], 0.001),
+    metaBatch: values.paper ? PAPER.metaBatch : integer('meta-batch', values['meta-batch'], 4, 1),
+    firstOrder: values['first-order'] ?? false,
+    maxPool: values['max-pool'] ?? false,
+    filters: integer('filters', values.filters, 64, 1),
+    trainSet,
+    augment: !values['no-augment'],
+  };
+  return {
+    config,
+    help: values.help ?? false,
+    out: values.out ?? join('out', 'omniglot-maml'),
+    evalOnly: values['eval-only'] ?? false,
+    weights: values.weights,
+    testSteps: integer('test-steps', values['test-steps'], 3, 0),
+    runEpisodes: integer('run-episodes', values['run-episodes'], 10, 1),
+    evalEpisodes: integer('eval-episodes', values['eval-episodes'], 100, 2),
+    chunk: integer('chunk', values.chunk, 20, 1),
+  };
+}
+
+async function main(argv: string[]): Promise<void> {
+  const options = parse(argv);
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  registerCpuBackend();
+  setBackend('cpu');
+  mkdirSync(options.out, { recursive: true });
+  const { config } = options;
+
+  let training: { losses: number[]; accuracies: number[]; seconds: number } | undefined;
+  let params: ReturnType<typeof loadWeights>['params'];
+  let model: ReturnType<typeof loadWeights>['config'];
+  let heldOut = config.trainSet === 'small1';
+  if (options.evalOnly) {
+    ({ params, config: model } = loadWeights(options.weights!));
+    // Weights from elsewhere may have seen any background alphabet, so the held-out tests
+    // run only when --train-set small1 says that these weights never saw small2.
+    heldOut = config.trainSet === 'small1';
+  } else {
+    model = { ways: config.ways, filters: config.filters, maxPool: config.maxPool };
+    const result = metaTrain(config);
+    params = result.params;
+    training = result;
+    saveWeights(join(options.out, 'weights.safetensors'), params, model);
+    console.log(`meta-training: ${config.iterations} iterations in ${result.seconds.toFixed(1)} s`);
+    await plotTraining(join(options.out, 'training.svg'), result.losses, result.accuracies);
+  }
+
+  const settings = {
+    architecture: { maxPool: model.maxPool },
+    steps: options.testSteps,
+    lr: config.innerLr,
+    chunk: options.chunk,
+  };
+  const started = performance.now();
+  console.log(`\nevaluation (${options.testSteps} test steps at inner lr ${config.innerLr}; mean ± 95% interval)`);
+  const rows = evaluateAll(
+    params,
+    model,
+    settings,
+    {
+      runEpisodes: options.runEpisodes,
+      heldOutEpisodes: heldOut ? options.evalEpisodes : 0,
+      seed: 2015,
+    },
+    (row) => console.log(formatRow(row)),
+  );
+  const evalSeconds = (performance.now() - started) / 1000;
+  console.log(`evaluation took ${evalSeconds.toFixed(1)} s`);
+  drawEpisode(join(options.out, 'episode.svg'), pictureOfRun(params, model, settings));
+
+  const summary = {
+    config,
+    model,
+    testSteps: options.testSteps,
+    trainSeconds: training?.seconds,
+    evalSeconds,
+    finalLoss: training?.losses.at(-1),
+    results: rows,
+  };
+  writeFileSync(join(options.out, 'results.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  console.log(`wrote ${options.evalOnly ? '' : 'weights.safetensors, training.svg, '}results.json and episode.svg to ${options.out}`);
+  dispose(params);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (
+    error instanceof UsageError ||
+    (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+  ) {
+    process.stderr.write(`omniglot-maml: ${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  process.stderr.write(`omniglot-maml: ${(error as Error).stack ?? error}\n`);
+  process.exit(1);
+});

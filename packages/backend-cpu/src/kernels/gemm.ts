@@ -1,0 +1,272 @@
+import type { TypedArray } from '@metagrad/core';
+
+/**
+ * A strided matrix inside a typed array: element (i, j) is at
+ * `data[offset + i * rowStride + j * colStride]`, so a transpose is a swap of the strides.
+ */
+export interface MatrixView {
+  data: TypedArray;
+  offset: number;
+  rowStride: number;
+  colStride: number;
+}
+
+/** Rows and columns of the register tile: the micro-kernel keeps a 4x4 block of C in locals. */
+const MR = 4;
+const NR = 4;
+/** Depth of one packed block: a 4 x 256 panel of A and of B (8 KiB each as float64) stay in L1. */
+const KC = 256;
+/** Rows of A packed at once: 128 x 256 float64 = 256 KiB, sized for a 512 KiB L2 cache. */
+const MC = 128;
+/** Columns of B packed at once: 256 x 1024 float64 = 2 MiB, shared through the L3 cache. */
+const NC = 1024;
+
+// Packing buffers, grown on demand and reused, so a product allocates nothing in steady state.
+let packedA = new Float64Array(MC * KC);
+let packedB = new Float64Array(KC * NC);
+/** Scratch for a tile that crosses the edge of C. */
+const edgeTile = new Float64Array(MR * NR);
+
+/**
+ * C = A B (or C += A B with `accumulate`), where A is m x k and B is k x n, and C is a dense
+ * row-major float64 block `c[cOffset + i * n + j]`.
+ *
+ * Each element is summed in float64 over p = 0, 1, ..., k - 1 in order, starting from 0 (or
+ * from the value in C), exactly as the plain triple loop does: the blocking changes where the
+ * partial sums live, never the order in which they are added. So the result does not depend
+ * on the block sizes, and a float32 product is rounded once, when the caller stores it.
+ */
+export function gemm(
+  m: number,
+  n: number,
+  k: number,
+  a: MatrixView,
+  b: MatrixView,
+  c: Float64Array,
+  cOffset: number,
+  accumulate: boolean,
+): void {
+  if (m === 0 || n === 0) return;
+  if (k === 0) {
+    if (!accumulate) c.fill(0, cOffset, cOffset + m * n);
+    return;
+  }
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = Math.min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = Math.min(KC, k - pc);
+      const load = accumulate || pc > 0;
+      packB(b, pc, kc, jc, nc);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = Math.min(MC, m - ic);
+        packA(a, ic, mc, pc, kc);
+        macroKernel(mc, nc, kc, c, cOffset + ic * n + jc, n, load);
+      }
+    }
+  }
+}
+
+/**
+ * Copies rows [i0, i0 + mc) x columns [p0, p0 + kc) of A into row panels of MR rows:
+ * `packedA[(panel * kc + p) * MR + r]`. Rows past the end are zero; their results are dropped.
+ */
+function packA(a: MatrixView, i0: number, mc: number, p0: number, kc: number): void {
+  const panels = Math.ceil(mc / MR);
+  if (packedA.length < panels * MR * kc) packedA = new Float64Array(panels * MR * kc);
+  const dst = packedA;
+  const src = a.data;
+  const rs = a.rowStride;
+  const cs = a.colStride;
+  for (let panel = 0; panel < panels; panel++) {
+    const base = panel * kc * MR;
+    const rows = Math.min(MR, mc - panel * MR);
+    for (let r = 0; r < MR; r++) {
+      if (r >= rows) {
+        for (let p = 0; p < kc; p++) dst[base + p * MR + r] = 0;
+        continue;
+      }
+      let from = a.offset + (i0 + panel * MR + r) * rs + p0 * cs;
+      for (let p = 0; p < kc; p++) {
+        dst[base + p * MR + r] = src[from];
+        from += cs;
+      }
+    }
+  }
+}
+
+/**
+ * Copies rows [p0, p0 + kc) x columns [j0, j0 + nc) of B into column panels of NR columns:
+ * `packedB[(panel * kc + p) * NR + col]`, zero past the last column.
+ */
+function packB(b: MatrixView, p0: number, kc: number, j0: number, nc: number): void {
+  const panels = Math.ceil(nc / NR);
+  if (packedB.length < panels * NR * kc) packedB = new Float64Array(panels * NR * kc);
+  const dst = packedB;
+  const src = b.data;
+  const rs = b.rowStride;
+  const cs = b.colStride;
+  for (let panel = 0; panel < panels; panel++) {
+    const base = panel * kc * NR;
+    const cols = Math.min(NR, nc - panel * NR);
+    for (let col = 0; col < NR; col++) {
+      if (col >= cols) {
+        for (let p = 0; p < kc; p++) dst[base + p * NR + col] = 0;
+        continue;
+      }
+      let from = b.offset + p0 * rs + (j0 + panel * NR + col) * cs;
+      for (let p = 0; p < kc; p++) {
+        dst[base + p * NR + col] = src[from];
+        from += rs;
+      }
+    }
+  }
+}
+
+/** Runs the micro-kernel over every MR x NR tile of an mc x nc block of C. */
+function macroKernel(
+  mc: number,
+  nc: number,
+  kc: number,
+  c: Float64Array,
+  cOffset: number,
+  ldc: number,
+  load: boolean,
+): void {
+  for (let j = 0; j < nc; j += NR) {
+    const cols = Math.min(NR, nc - j);
+    const bBase = (j / NR) * kc * NR;
+    for (let i = 0; i < mc; i += MR) {
+      const rows = Math.min(MR, mc - i);
+      microKernel(kc, (i / MR) * kc * MR, bBase, c, cOffset + i * ldc + j, ldc, rows, cols, load);
+    }
+  }
+}
+
+/**
+ * One MR x NR tile: sixteen running sums in locals over the packed panels, then written to C
+ * (only the `rows` x `cols` part that lies inside the matrix).
+ */
+function microKernel(
+  kc: number,
+  aBase: number,
+  bBase: number,
+  c: Float64Array,
+  cAt: number,
+  ldc: number,
+  rows: number,
+  cols: number,
+  load: boolean,
+): void {
+  const ap = packedA;
+  const bp = packedB;
+  let c00 = 0;
+  let c01 = 0;
+  let c02 = 0;
+  let c03 = 0;
+  let c10 = 0;
+  let c11 = 0;
+  let c12 = 0;
+  let c13 = 0;
+  let c20 = 0;
+  let c21 = 0;
+  let c22 = 0;
+  let c23 = 0;
+  let c30 = 0;
+  let c31 = 0;
+  let c32 = 0;
+  let c33 = 0;
+  if (load) {
+    const t = readTile(c, cAt, ldc, rows, cols);
+    c00 = t[0];
+    c01 = t[1];
+    c02 = t[2];
+    c03 = t[3];
+    c10 = t[4];
+    c11 = t[5];
+    c12 = t[6];
+    c13 = t[7];
+    c20 = t[8];
+    c21 = t[9];
+    c22 = t[10];
+    c23 = t[11];
+    c30 = t[12];
+    c31 = t[13];
+    c32 = t[14];
+    c33 = t[15];
+  }
+  let ai = aBase;
+  let bi = bBase;
+  for (let p = 0; p < kc; p++) {
+    const a0 = ap[ai];
+    const a1 = ap[ai + 1];
+    const a2 = ap[ai + 2];
+    const a3 = ap[ai + 3];
+    const b0 = bp[bi];
+    const b1 = bp[bi + 1];
+    const b2 = bp[bi + 2];
+    const b3 = bp[bi + 3];
+    c00 += a0 * b0;
+    c01 += a0 * b1;
+    c02 += a0 * b2;
+    c03 += a0 * b3;
+    c10 += a1 * b0;
+    c11 += a1 * b1;
+    c12 += a1 * b2;
+    c13 += a1 * b3;
+    c20 += a2 * b0;
+    c21 += a2 * b1;
+    c22 += a2 * b2;
+    c23 += a2 * b3;
+    c30 += a3 * b0;
+    c31 += a3 * b1;
+    c32 += a3 * b2;
+    c33 += a3 * b3;
+    ai += MR;
+    bi += NR;
+  }
+  if (rows === MR && cols === NR) {
+    c[cAt] = c00;
+    c[cAt + 1] = c01;
+    c[cAt + 2] = c02;
+    c[cAt + 3] = c03;
+    c[cAt + ldc] = c10;
+    c[cAt + ldc + 1] = c11;
+    c[cAt + ldc + 2] = c12;
+    c[cAt + ldc + 3] = c13;
+    c[cAt + 2 * ldc] = c20;
+    c[cAt + 2 * ldc + 1] = c21;
+    c[cAt + 2 * ldc + 2] = c22;
+    c[cAt + 2 * ldc + 3] = c23;
+    c[cAt + 3 * ldc] = c30;
+    c[cAt + 3 * ldc + 1] = c31;
+    c[cAt + 3 * ldc + 2] = c32;
+    c[cAt + 3 * ldc + 3] = c33;
+    return;
+  }
+  const t = edgeTile;
+  t[0] = c00;
+  t[1] = c01;
+  t[2] = c02;
+  t[3] = c03;
+  t[4] = c10;
+  t[5] = c11;
+  t[6] = c12;
+  t[7] = c13;
+  t[8] = c20;
+  t[9] = c21;
+  t[10] = c22;
+  t[11] = c23;
+  t[12] = c30;
+  t[13] = c31;
+  t[14] = c32;
+  t[15] = c33;
+  for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) c[cAt + r * ldc + q] = t[r * NR + q];
+}
+
+/** Reads the part of a C tile inside the matrix into `edgeTile` (row-major), zero elsewhere. */
+function readTile(c: Float64Array, cAt: number, ldc: number, rows: number, cols: number) {
+  const t = edgeTile;
+  t.fill(0);
+  for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) t[r * NR + q] = c[cAt + r * ldc + q];
+  return t;
+}

@@ -1,0 +1,3 @@
+import { registerGpujsBackend } from './index.js';
+
+registerGpujsBackend();

@@ -1,0 +1,3 @@
+import { brokenBackend } from './broken_backend.js';
+
+brokenBackend.register();
