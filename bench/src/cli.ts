@@ -38,7 +38,7 @@ Options:
   -h, --help         show this help
 `;
 
-/** The systems by name; each factory sets up its library or raises why it cannot. */
+/** Returns the system factories by name. A factory sets up its library or raises the reason it cannot. */
 function FACTORIES(): Record<string, () => Promise<System>> {
   return {
     'metagrad-cpu': async () => metagradCpu(packageVersion('@metagrad/core')),
@@ -52,7 +52,10 @@ function FACTORIES(): Record<string, () => Promise<System>> {
 
 function parseList(value: string | undefined, known: readonly string[], option: string): string[] {
   if (value === undefined) return [...known];
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const item of items) {
     if (!known.includes(item)) {
       throw new Error(`--${option}: unknown name '${item}'; expected some of ${known.join(', ')}`);
@@ -64,7 +67,8 @@ function parseList(value: string | undefined, known: readonly string[], option: 
 function positiveNumber(option: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${option} must be a positive number, got '${value}'`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new Error(`--${option} must be a positive number, got '${value}'`);
   return n;
 }
 
@@ -85,7 +89,11 @@ async function main(): Promise<void> {
     return;
   }
   const factories = FACTORIES();
-  const workloadIds = parseList(values.workloads, WORKLOADS.map((w) => w.id), 'workloads');
+  const workloadIds = parseList(
+    values.workloads,
+    WORKLOADS.map((w) => w.id),
+    'workloads',
+  );
   const systemNames = parseList(values.systems, Object.keys(factories), 'systems');
   const policy: RunPolicy = {
     ...DEFAULT_POLICY,
@@ -93,8 +101,8 @@ async function main(): Promise<void> {
     budgetMs: positiveNumber('budget', values.budget, DEFAULT_POLICY.budgetMs / 1000) * 1000,
     capMs: positiveNumber('cap', values.cap, DEFAULT_POLICY.capMs / 1000) * 1000,
   };
-  const here = dirname(fileURLToPath(import.meta.url));
-  const out = resolve(values.out ?? join(here, '..', 'results'));
+  const distDir = dirname(fileURLToPath(import.meta.url));
+  const out = resolve(values.out ?? join(distDir, '..', 'results'));
 
   const started = performance.now();
   const loadStart = loadAverage();
@@ -114,13 +122,22 @@ async function main(): Promise<void> {
   for (const workload of WORKLOADS.filter((w) => workloadIds.includes(w.id))) {
     console.log(workload.title);
     const inputs = makeInputs(workload.id);
+    const referenceStart = performance.now();
     const reference = await computeReference(workload.id, inputs);
+    if (reference) {
+      const seconds = (performance.now() - referenceStart) / 1000;
+      console.log(`  float64 reference (metagrad cpu): ${seconds.toFixed(1)} s`);
+    }
     workloads.push(
       await runWorkload(workload, inputs, systems, reference, policy, (line) => console.log(line)),
     );
   }
 
-  const infos: SystemInfo[] = systems.map(({ name, packages, details }) => ({ name, packages, details }));
+  const infos: SystemInfo[] = systems.map(({ name, packages, details }) => ({
+    name,
+    packages,
+    details,
+  }));
   const pytorchFile = join(out, 'pytorch.json');
   if (existsSync(pytorchFile)) {
     const column = pytorchColumn(JSON.parse(readFileSync(pytorchFile, 'utf8')));

@@ -1,6 +1,12 @@
 import { flattenParams } from './data.js';
 import type { Reference } from './reference.js';
-import { plannedRuns, type RunPolicy, relativeError, summarize, type TimingSummary } from './stats.js';
+import {
+  plannedRuns,
+  type RunPolicy,
+  relativeError,
+  summarize,
+  type TimingSummary,
+} from './stats.js';
 import { type Prepared, type System, UnsupportedError } from './system.js';
 import type { Workload, WorkloadInputs } from './workloads.js';
 
@@ -16,12 +22,12 @@ export type EntryStatus = 'ok' | 'over the cap' | 'unsupported' | 'failed';
 export interface Entry {
   system: string;
   status: EntryStatus;
-  /** Why the system could not run the workload, as the error it raised. */
+  /** The error the system raised when it could not run the workload. */
   reason?: string;
   /** The last warm-up run, in milliseconds. */
   warmupMs?: number;
   timing?: TimingSummary;
-  /** The time cap cut the runs below the count the policy asks for. */
+  /** Whether the time budget cut the runs below the count of the policy. */
   cut?: boolean;
   /** Relative error of the system's float32 gradient against the float64 reference. */
   gradientError?: number;
@@ -41,9 +47,13 @@ function describeError(error: unknown): string {
   return message.split('\n')[0].slice(0, 300);
 }
 
-function failure(system: string, error: unknown): Entry {
-  const status = error instanceof UnsupportedError ? 'unsupported' : 'failed';
-  return { system, status, reason: describeError(error) };
+function failure(system: System, error: unknown): Entry {
+  const unsupported = error instanceof UnsupportedError || system.isUnsupported?.(error) === true;
+  return {
+    system: system.name,
+    status: unsupported ? 'unsupported' : 'failed',
+    reason: describeError(error),
+  };
 }
 
 async function timeRun(system: System, prepared: Prepared): Promise<number> {
@@ -94,7 +104,7 @@ async function warmUp(
     return { system, prepared, entry, runs, times: [] };
   } catch (error) {
     prepared?.dispose();
-    return failure(system.name, error);
+    return failure(system, error);
   }
 }
 
@@ -126,7 +136,7 @@ export async function runWorkload(
       try {
         contender.times.push(await timeRun(contender.system, contender.prepared));
       } catch (error) {
-        Object.assign(contender.entry, failure(contender.system.name, error));
+        Object.assign(contender.entry, failure(contender.system, error));
       }
     }
   }
@@ -145,6 +155,9 @@ export async function runWorkload(
 
 function describeEntry(entry: Entry): string {
   if (entry.reason) return `${entry.status}: ${entry.reason}`;
-  const error = entry.gradientError === undefined ? '' : `, gradient error ${entry.gradientError.toExponential(1)}`;
+  const error =
+    entry.gradientError === undefined
+      ? ''
+      : `, gradient error ${entry.gradientError.toExponential(1)}`;
   return `${entry.status}, warm-up ${entry.warmupMs?.toFixed(1)} ms${error}`;
 }

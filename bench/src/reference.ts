@@ -1,3 +1,4 @@
+import { registerCpuBackend } from '@metagrad/backend-cpu';
 import { dispose, grad, setBackend, type Tensor } from '@metagrad/core';
 import { flattenParams, type HostParams } from './data.js';
 import { relativeError } from './stats.js';
@@ -61,6 +62,7 @@ export async function computeReference<K extends WorkloadId>(
   id: K,
   workloadInputs: WorkloadInputs[K],
 ): Promise<Reference | null> {
+  registerCpuBackend();
   setBackend('cpu');
   const dtype = 'float64';
   const inputs = workloadInputs as WorkloadInputs[WorkloadId];

@@ -53,13 +53,15 @@ function formatMs(ms: number): string {
   return `${ms.toFixed(2)} ms`;
 }
 
-/** The cell of one system on one workload: median (min to max), or why it did not run. */
+/** Formats the cell of one system on one workload: median (min to max), or its status. */
 function formatCell(entry: Entry): string {
   if (entry.status === 'unsupported') return 'unsupported';
   if (entry.status === 'failed') return 'failed';
   if (entry.status === 'over the cap') return `over the cap (1 run: ${formatMs(entry.warmupMs!)})`;
   const t = entry.timing!;
-  const runs = entry.cut ? `, ${t.runs} runs (time cap)` : t.runs < 20 ? `, ${t.runs} runs` : '';
+  let runs = '';
+  if (entry.cut) runs = `, ${t.runs} runs (time cap)`;
+  else if (t.runs < 20) runs = `, ${t.runs} runs`;
   const wrong = entry.gradientWrong ? ' **wrong gradient**' : '';
   return `${formatMs(t.median)} (${formatMs(t.min)}–${formatMs(t.max)}${runs})${wrong}`;
 }
@@ -67,7 +69,8 @@ function formatCell(entry: Entry): string {
 /** metagrad's median divided by the peer's; below 1 means metagrad is faster. */
 export function ratio(metagrad: Entry | undefined, peer: Entry): string {
   if (!metagrad?.timing || peer.gradientWrong) return '';
-  if (peer.status === 'over the cap') return `< ${(metagrad.timing.median / peer.warmupMs!).toFixed(3)}`;
+  if (peer.status === 'over the cap')
+    return `< ${(metagrad.timing.median / peer.warmupMs!).toFixed(3)}`;
   if (!peer.timing) return '';
   return (metagrad.timing.median / peer.timing.median).toFixed(2);
 }
@@ -142,7 +145,7 @@ export function renderMarkdown(report: BenchReport): string {
     '',
     '## Gradient check',
     '',
-    'Relative error ||g - g_ref|| / ||g_ref|| of each system\'s float32 gradient against metagrad\'s float64 ' +
+    "Relative error ||g - g_ref|| / ||g_ref|| of each system's float32 gradient against metagrad's float64 " +
       'gradient on the same weights and data (W2 to W4: the gradients of the input and weights; W5 and W6: the ' +
       'meta-gradient). For MAML, "order gap" is the distance between the first- and second-order meta-gradients: ' +
       'the error of a system that computes the wrong order.',
@@ -160,7 +163,9 @@ export function renderMarkdown(report: BenchReport): string {
     lines.push(`| ${workload.title} | ${gap} | ${cells.join(' | ')} |`);
   }
   const reasons = report.workloads.flatMap((w) =>
-    w.entries.filter((e) => e.reason).map((e) => `- ${w.title}, ${e.system}: ${e.status}: ${e.reason}`),
+    w.entries
+      .filter((e) => e.reason)
+      .map((e) => `- ${w.title}, ${e.system}: ${e.status}: ${e.reason}`),
   );
   if (reasons.length > 0) lines.push('', '## Unsupported and failed runs', '', ...reasons);
   lines.push('');

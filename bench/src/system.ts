@@ -31,6 +31,11 @@ export interface System {
   packages: Record<string, string>;
   /** Settings worth reporting (threads, SIMD, device). */
   details: string;
+  /**
+   * Whether an error the library raised means that it lacks what the workload needs (a kernel
+   * or an op) rather than a fault. The workload is then reported as unsupported.
+   */
+  isUnsupported?(error: unknown): boolean;
   /** Selects the system's backend; called before each of its runs, outside the timing. */
   activate(): Promise<void>;
   prepare: PrepareFns;

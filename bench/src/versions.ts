@@ -13,11 +13,15 @@ export function packageVersion(name: string): string {
   for (;;) {
     const manifest = join(dir, 'package.json');
     if (existsSync(manifest)) {
-      const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string };
+      const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (parsed.name === name && parsed.version) return parsed.version;
     }
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`packageVersion: no package.json named '${name}' above its entry`);
+    if (parent === dir)
+      throw new Error(`packageVersion: no package.json named '${name}' above its entry`);
     dir = parent;
   }
 }

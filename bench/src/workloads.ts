@@ -49,9 +49,9 @@ export interface LstmInputs {
 }
 
 /**
- * One MAML meta-iteration on sinusoid regression, as in the maml-sinusoid app: an MLP 1-40-40-1
- * with ReLU, per-task copies of the weights, one inner SGD step on the summed per-task support
- * MSE, the mean per-task query MSE as the meta-loss, then one Adam step on the weights.
+ * One MAML meta-iteration on sinusoid regression, as in the maml-sinusoid app. An MLP 1-40-40-1
+ * with ReLU gets per-task copies of its weights and one inner SGD step on the summed per-task
+ * support MSE. The mean per-task query MSE is the meta-loss, and one Adam step follows.
  */
 export interface MamlSineInputs {
   params: HostParams;
@@ -187,7 +187,11 @@ function lstmInputs(generator: Generator): LstmInputs {
   const [steps, batch, inputSize, hiddenSize] = [64, 32, 3, 128];
   const weights: HostParams = {};
   for (const name of LSTM_WEIGHT_NAMES) {
-    const columns = name.startsWith('weight_ih') ? [inputSize] : name.startsWith('weight_hh') ? [hiddenSize] : [];
+    const columns = name.startsWith('weight_ih')
+      ? [inputSize]
+      : name.startsWith('weight_hh')
+        ? [hiddenSize]
+        : [];
     weights[name] = fanInUniform(generator, [4 * hiddenSize, ...columns], hiddenSize);
   }
   return {
@@ -240,13 +244,21 @@ function mamlOmniglotInputs(generator: Generator): MamlOmniglotInputs {
   for (let block = 1; block <= OMNIGLOT_BLOCKS; block++) {
     const inChannels = block === 1 ? 1 : OMNIGLOT_FILTERS;
     const fanIn = inChannels * 9;
-    params[`conv${block}.weight`] = fanInUniform(generator, [OMNIGLOT_FILTERS, inChannels, 3, 3], fanIn);
+    params[`conv${block}.weight`] = fanInUniform(
+      generator,
+      [OMNIGLOT_FILTERS, inChannels, 3, 3],
+      fanIn,
+    );
     params[`conv${block}.bias`] = fanInUniform(generator, [OMNIGLOT_FILTERS], fanIn);
     // Random rather than PyTorch's ones/zeros, so the check also covers the scale and shift.
     params[`bn${block}.weight`] = uniformTensor(generator, [OMNIGLOT_FILTERS], 0.5, 1.5);
     params[`bn${block}.bias`] = uniformTensor(generator, [OMNIGLOT_FILTERS], -0.1, 0.1);
   }
-  params['head.weight'] = fanInUniform(generator, [OMNIGLOT_WAYS, OMNIGLOT_FILTERS], OMNIGLOT_FILTERS);
+  params['head.weight'] = fanInUniform(
+    generator,
+    [OMNIGLOT_WAYS, OMNIGLOT_FILTERS],
+    OMNIGLOT_FILTERS,
+  );
   params['head.bias'] = fanInUniform(generator, [OMNIGLOT_WAYS], OMNIGLOT_FILTERS);
   const queriesPerClass = 15;
   const tasks = Array.from({ length: 4 }, () => ({

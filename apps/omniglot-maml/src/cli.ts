@@ -7,7 +7,7 @@ import { dispose, setBackend } from '@metagrad/core';
 import { loadWeights, saveWeights } from './checkpoint.js';
 import { drawEpisode, plotTraining } from './figures.js';
 import { evaluateAll, formatRow, pictureOfRun } from './report.js';
-import { metaTrain, type TrainConfig } from './train.js';
+import { metaTrain, type TrainConfig, type TrainResult } from './train.js';
 
 /** The settings of `--paper`: the long run, sized for about 30 minutes on 2 cores. */
 const PAPER = { iterations: 3000, metaBatch: 8 };
@@ -154,7 +154,7 @@ async function main(argv: string[]): Promise<void> {
   mkdirSync(options.out, { recursive: true });
   const { config } = options;
 
-  let training: { losses: number[]; accuracies: number[]; seconds: number } | undefined;
+  let training: TrainResult | undefined;
   let params: ReturnType<typeof loadWeights>['params'];
   let model: ReturnType<typeof loadWeights>['config'];
   let heldOut = config.trainSet === 'small1';
@@ -169,7 +169,9 @@ async function main(argv: string[]): Promise<void> {
     params = result.params;
     training = result;
     saveWeights(join(options.out, 'weights.safetensors'), params, model);
-    console.log(`meta-training: ${config.iterations} iterations in ${result.seconds.toFixed(1)} s`);
+    console.log(
+      `meta-training: ${config.iterations} iterations in ${result.seconds.toFixed(1)} s (${result.cpuSeconds.toFixed(1)} s of CPU time)`,
+    );
     await plotTraining(join(options.out, 'training.svg'), result.losses, result.accuracies);
   }
 
@@ -180,7 +182,9 @@ async function main(argv: string[]): Promise<void> {
     chunk: options.chunk,
   };
   const started = performance.now();
-  console.log(`\nevaluation (${options.testSteps} test steps at inner lr ${config.innerLr}; mean ± 95% interval)`);
+  console.log(
+    `\nevaluation (${options.testSteps} test steps at inner lr ${config.innerLr}; mean ± 95% interval)`,
+  );
   const rows = evaluateAll(
     params,
     model,
@@ -201,12 +205,15 @@ async function main(argv: string[]): Promise<void> {
     model,
     testSteps: options.testSteps,
     trainSeconds: training?.seconds,
+    trainCpuSeconds: training?.cpuSeconds,
     evalSeconds,
     finalLoss: training?.losses.at(-1),
     results: rows,
   };
   writeFileSync(join(options.out, 'results.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  console.log(`wrote ${options.evalOnly ? '' : 'weights.safetensors, training.svg, '}results.json and episode.svg to ${options.out}`);
+  console.log(
+    `wrote ${options.evalOnly ? '' : 'weights.safetensors, training.svg, '}results.json and episode.svg to ${options.out}`,
+  );
   dispose(params);
 }
 

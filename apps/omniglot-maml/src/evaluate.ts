@@ -157,7 +157,8 @@ export function evaluateEpisodes(
     const perTask = test.ways * test.queries;
     for (let t = 0; t < tasks; t++) {
       let right = 0;
-      for (let i = t * perTask; i < (t + 1) * perTask; i++) if (predictions[i] === labels[i]) right++;
+      for (let i = t * perTask; i < (t + 1) * perTask; i++)
+        if (predictions[i] === labels[i]) right++;
       accuracies.push(right / perTask);
     }
   }

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { encode } from 'fast-png';
 import { IMAGE_SIZE } from './model.js';
-import { writeChart } from './plots.js';
+import { writePanels } from './plots.js';
 
 /** Smooths a curve with a trailing moving average, so the trend shows through the noise. */
 function movingAverage(values: number[], window: number): number[] {
@@ -24,21 +24,22 @@ export async function plotTraining(
   const window = Math.max(1, Math.round(losses.length / 50));
   const x = losses.map((_, i) => i + 1);
   const smoothed = window > 1 ? ` (moving average of ${window})` : '';
-  await writeChart(
-    path,
-    [
-      {
-        title: `query loss after adaptation${smoothed}`,
-        series: [{ name: 'cross-entropy', kind: 'line', x, y: movingAverage(losses, window) }],
-      },
-      {
-        title: `query accuracy after adaptation${smoothed}`,
-        series: [{ name: 'accuracy', kind: 'line', x, y: movingAverage(accuracies, window) }],
-      },
-    ],
-    'meta-training iteration',
-    'value',
-  );
+  await writePanels(path, [
+    {
+      title: `query loss after adaptation${smoothed}`,
+      xTitle: 'meta-training iteration',
+      yTitle: 'cross-entropy',
+      x,
+      y: movingAverage(losses, window),
+    },
+    {
+      title: `query accuracy after adaptation${smoothed}`,
+      xTitle: 'meta-training iteration',
+      yTitle: 'accuracy',
+      x,
+      y: movingAverage(accuracies, window),
+    },
+  ]);
 }
 
 /** One classification task to draw: images with their true labels and the predictions. */
@@ -73,7 +74,8 @@ function escapeXml(text: string): string {
 export function drawEpisode(path: string, picture: EpisodePicture): void {
   const columns = Math.max(picture.support.length, Math.min(picture.query.length, 10));
   const queryRows = Math.ceil(picture.query.length / columns);
-  const width = columns * (CELL + 8) + 16;
+  // Wide enough for the images and for the title at about 7 px per character.
+  const width = Math.max(columns * (CELL + 8) + 16, 7 * picture.title.length + 16);
   const height = 40 + (CELL + GAP) * (1 + queryRows) + 30;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,

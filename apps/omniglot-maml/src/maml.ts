@@ -1,7 +1,13 @@
 import { grad, mapTree, type Tensor, valueAndGrad } from '@metagrad/core';
 import { crossEntropy } from '@metagrad/nn-functional';
 import { sgdStep } from '@metagrad/optim';
-import { type Architecture, type ConvNetParams, forward, type NormMode, replicate } from './model.js';
+import {
+  type Architecture,
+  type ConvNetParams,
+  forward,
+  type NormMode,
+  replicate,
+} from './model.js';
 
 /** A batch of classification tasks: images [tasks, n, 1, 28, 28], int32 labels [tasks, n]. */
 export interface TaskBatch {

@@ -8,13 +8,7 @@ import {
   unsqueeze,
   zeros,
 } from '@metagrad/core';
-import {
-  batchNorm,
-  conv2d,
-  initConv2d,
-  initLinear,
-  maxPool2d,
-} from '@metagrad/nn-functional';
+import { batchNorm, conv2d, initConv2d, initLinear, maxPool2d } from '@metagrad/nn-functional';
 
 /** Weight and bias of one layer, with PyTorch's names. */
 export interface LayerParams {

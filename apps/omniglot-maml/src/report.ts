@@ -61,7 +61,13 @@ export function evaluateAll(
   };
   const runs = loadLakeRuns({ size: IMAGE_SIZE });
   for (const [classifier, norm] of classifiersFor(20, config)) {
-    const result: LakeResult = evaluateLakeRuns(params, classifier, norm ?? 'batch', settings, runs);
+    const result: LakeResult = evaluateLakeRuns(
+      params,
+      classifier,
+      norm ?? 'batch',
+      settings,
+      runs,
+    );
     add({
       test: "Lake's 20 runs, 20-way 1-shot",
       classifier,
@@ -96,7 +102,13 @@ export function evaluateAll(
       [20, 1],
       [20, 5],
     ]) {
-      const test = { ways, shots, queries: 15, episodes: options.heldOutEpisodes, seed: options.seed };
+      const test = {
+        ways,
+        shots,
+        queries: 15,
+        episodes: options.heldOutEpisodes,
+        seed: options.seed,
+      };
       for (const [classifier, norm] of classifiersFor(ways, config)) {
         add({
           test: `held-out alphabets, ${ways}-way ${shots}-shot`,

@@ -31,7 +31,10 @@ export interface TrainResult {
   losses: number[];
   /** Mean query accuracy after adaptation, per iteration. */
   accuracies: number[];
+  /** Wall-clock time of the training loop. */
   seconds: number;
+  /** CPU time of this process during the loop (user + system), which other load does not inflate. */
+  cpuSeconds: number;
 }
 
 /**
@@ -57,6 +60,7 @@ export function metaTrain(config: TrainConfig, showProgress = true): TrainResult
   const losses: number[] = [];
   const accuracies: number[] = [];
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   for (let iteration = 1; iteration <= config.iterations; iteration++) {
     const [loss, accuracy] = tidy(() => {
       const batch = sampleTaskBatch(classes, sampling, generator);
@@ -70,7 +74,9 @@ export function metaTrain(config: TrainConfig, showProgress = true): TrainResult
   }
   progress?.stop();
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const params = optimizer.params;
   dispose(optimizer.state);
-  return { params, losses, accuracies, seconds };
+  return { params, losses, accuracies, seconds, cpuSeconds };
 }

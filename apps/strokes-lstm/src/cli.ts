@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { registerCpuBackend } from '@metagrad/backend-cpu';
 import { dispose, setBackend } from '@metagrad/core';
 import { loadWeights, saveWeights } from './checkpoint.js';
+import { loadStrokeSplit } from './data.js';
+import { evaluationEpisodes } from './evaluate.js';
+import { drawEpisode, plotTraining } from './figures.js';
 import { type CliOptions, parseCli, USAGE, UsageError } from './options.js';
 import { evaluateAll, formatReport } from './report.js';
-import { loadStrokeSplit } from './data.js';
-import { drawEpisode, plotTraining } from './figures.js';
-import { evaluationEpisodes } from './evaluate.js';
 import { metaTrain, pretrainBaseline } from './train.js';
 
 /** Wall-clock and CPU seconds since the last lap: on a shared machine the two differ. */

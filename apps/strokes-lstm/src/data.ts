@@ -110,7 +110,9 @@ export function sampleStrokeEpisode(
 ): StrokeEpisode {
   const { ways, shots, queries, rng } = options;
   if (ways > classes.length) {
-    throw new RangeError(`sampleStrokeEpisode: ways is ${ways} but only ${classes.length} classes exist`);
+    throw new RangeError(
+      `sampleStrokeEpisode: ways is ${ways} but only ${classes.length} classes exist`,
+    );
   }
   const length = classes[0].sequences[0].length / STEP_FEATURES;
   const support = emptyBatch(ways * shots, length);

@@ -122,7 +122,9 @@ export function drawEpisode(
     parts.push(`<text x="10" y="${y + CELL / 2}">label ${label}</text>`);
     for (let k = 0; k < shots; k++) {
       const x = 70 + k * CELL;
-      parts.push(`<rect x="${x + 2}" y="${y + 2}" width="${CELL - 4}" height="${CELL - 4}" fill="#f4f4f4"/>`);
+      parts.push(
+        `<rect x="${x + 2}" y="${y + 2}" width="${CELL - 4}" height="${CELL - 4}" fill="#f4f4f4"/>`,
+      );
       parts.push(drawingSvg(sequenceOf(episode.support, label * shots + k), x, y, '#222'));
     }
     for (let q = 0; q < queries; q++) {
@@ -135,7 +137,9 @@ export function drawEpisode(
         `<rect x="${x + 2}" y="${y + 2}" width="${CELL - 4}" height="${CELL - 4}" fill="none" stroke="${colour}"/>`,
       );
       parts.push(drawingSvg(sequenceOf(episode.query, index), x, y, colour));
-      parts.push(`<text x="${x + 6}" y="${y + CELL + 12}" fill="${colour}">→ ${predicted[index]}</text>`);
+      parts.push(
+        `<text x="${x + 6}" y="${y + CELL + 12}" fill="${colour}">→ ${predicted[index]}</text>`,
+      );
     }
   }
   parts.push('</svg>');

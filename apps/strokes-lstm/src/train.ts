@@ -1,16 +1,10 @@
 import { dispose, Generator, type Tensor, tidy, valueAndGrad } from '@metagrad/core';
+import type { OmniglotSet } from '@metagrad/datasets';
 import { crossEntropy } from '@metagrad/nn-functional';
 import { Adam } from '@metagrad/optim';
-import type { OmniglotSet } from '@metagrad/datasets';
 import { type StrokeClass, sampleDistinct, sampleStrokeEpisode } from './data.js';
 import { metaGradient, type TaskTensors } from './maml.js';
-import {
-  accuracyOf,
-  initStrokeNet,
-  logits,
-  type StrokeNetParams,
-  toTensors,
-} from './model.js';
+import { accuracyOf, initStrokeNet, logits, type StrokeNetParams, toTensors } from './model.js';
 import { createProgress } from './progress.js';
 import { STEP_FEATURES } from './strokes.js';
 

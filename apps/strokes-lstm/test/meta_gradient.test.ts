@@ -2,8 +2,8 @@ import '@metagrad/backend-cpu/register';
 import {
   flattenTree,
   Generator,
-  gradcheck,
   grad,
+  gradcheck,
   mapTree,
   randn,
   type Tensor,
@@ -14,7 +14,12 @@ import {
 import { describe, expect, it } from 'vitest';
 import { sampleStrokeEpisode } from '../src/data.js';
 import { adapt, metaGradient, metaLoss, type TaskTensors } from '../src/maml.js';
-import { classificationLoss, initStrokeNet, type StrokeNetParams, toTensors } from '../src/model.js';
+import {
+  classificationLoss,
+  initStrokeNet,
+  type StrokeNetParams,
+  toTensors,
+} from '../src/model.js';
 import { randomClasses } from './tiny.js';
 
 const LENGTH = 5;
@@ -25,7 +30,12 @@ const WAYS = 2;
 function tinyTasks(generator: Generator): TaskTensors[] {
   const classes = randomClasses(generator, 4, 4, LENGTH);
   return [0, 1].map(() => {
-    const episode = sampleStrokeEpisode(classes, { ways: WAYS, shots: 1, queries: 2, rng: generator });
+    const episode = sampleStrokeEpisode(classes, {
+      ways: WAYS,
+      shots: 1,
+      queries: 2,
+      rng: generator,
+    });
     return {
       support: toTensors(episode.support, 'float64'),
       query: toTensors(episode.query, 'float64'),
@@ -65,7 +75,11 @@ describe('MAML meta-gradient through the bidirectional LSTM (float64)', () => {
         const { grads } = metaGradient(params, tasks, inner);
         const analytic = dot(grads, direction);
         const along = (t: number) =>
-          metaLoss(shifted(params, direction, tensor([t], { dtype: 'float64' })), tasks, inner)[0].item();
+          metaLoss(
+            shifted(params, direction, tensor([t], { dtype: 'float64' })),
+            tasks,
+            inner,
+          )[0].item();
         const eps = 1e-5;
         const numeric = (along(eps) - along(-eps)) / (2 * eps);
         expect(Math.abs(analytic)).toBeGreaterThan(1e-3);

@@ -1,5 +1,5 @@
 import '@metagrad/backend-cpu/register';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Generator, loadSafetensors, saveSafetensors } from '@metagrad/core';
@@ -7,7 +7,6 @@ import { lstmWeightNames } from '@metagrad/nn-functional';
 import { describe, expect, it } from 'vitest';
 import { loadWeights, saveWeights } from '../src/checkpoint.js';
 import { initStrokeNet, LSTM_OPTIONS } from '../src/model.js';
-import { readFileSync } from 'node:fs';
 
 describe('weights file', () => {
   it('round-trips every tensor under PyTorch state_dict names', () => {
@@ -17,9 +16,7 @@ describe('weights file', () => {
 
     const { tensors, metadata } = loadSafetensors(readFileSync(path));
     const lstmNames = lstmWeightNames(LSTM_OPTIONS).map((name) => `lstm.${name}`);
-    expect(Object.keys(tensors).sort()).toEqual(
-      [...lstmNames, 'head.weight', 'head.bias'].sort(),
-    );
+    expect(Object.keys(tensors).sort()).toEqual([...lstmNames, 'head.weight', 'head.bias'].sort());
     expect(lstmNames).toContain('lstm.weight_hh_l0_reverse');
     expect(metadata.format).toBe('pt');
     expect(tensors['lstm.weight_ih_l0'].shape).toEqual([24, 3]);

@@ -16,8 +16,8 @@ interface BackendCandidate {
   start(): Promise<string>;
 }
 
-// WebGL2 only: in a browser without it, gpu.js would pick WebGL 1 or WebAssembly, and the CPU
-// backend is the better fallback for a network this small.
+// WebGL2 only: where a browser lacks it, gpu.js would run WebGL 1 or WebAssembly, and the page
+// runs on the CPU backend instead.
 const gpujsCandidate: BackendCandidate = {
   name: 'gpujs',
   async start() {

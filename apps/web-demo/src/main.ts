@@ -1,14 +1,17 @@
 import './style.css';
 import { Generator } from '@metagrad/core';
-import { type AdaptationResult, adaptAndPredict, type SupportPoint } from './adaptation.js';
+import {
+  type AdaptationResult,
+  adaptAndPredict,
+  MAX_SUPPORT_POINTS,
+  type SupportPoint,
+} from './adaptation.js';
 import { type BackendInfo, startBackend } from './backend.js';
 import { MetaTrainer } from './meta_train.js';
 import { parseWeights } from './model.js';
 import { drawPlot, fromScreenX, VIEW } from './plot.js';
 import { evaluateSinusoid, INPUT_RANGE, type Sinusoid, sampleSinusoid } from './tasks.js';
 
-/** More points than this add nothing to a few-shot demo and slow every inner step. */
-const MAX_SUPPORT_POINTS = 40;
 const CURSOR_STEP = 0.1;
 const CURSOR_BIG_STEP = 1;
 
@@ -24,6 +27,7 @@ const generator = new Generator(seedParameter ? Number(seedParameter) : Date.now
 const trainIterations = Number(query.get('train-iterations') ?? 100);
 
 const plot = byId<SVGSVGElement>('plot');
+const plotControl = byId<HTMLDivElement>('plot-control');
 const results = byId<HTMLDListElement>('results');
 const stepsInput = byId<HTMLInputElement>('steps');
 const trainButton = byId<HTMLButtonElement>('meta-train');
@@ -110,8 +114,8 @@ function plotX(event: MouseEvent): number {
 function moveCursor(x: number): void {
   const [low, high] = INPUT_RANGE;
   cursorX = Math.min(high, Math.max(low, Math.round(x * 100) / 100));
-  plot.setAttribute('aria-valuenow', cursorX.toFixed(2));
-  plot.setAttribute('aria-valuetext', `x = ${cursorX.toFixed(2)}`);
+  plotControl.setAttribute('aria-valuenow', cursorX.toFixed(2));
+  plotControl.setAttribute('aria-valuetext', `x = ${cursorX.toFixed(2)}`);
   render();
 }
 
@@ -160,19 +164,24 @@ async function start(): Promise<void> {
   showBackend(info);
   const response = await fetch(`${import.meta.env.BASE_URL}weights.safetensors`);
   if (!response.ok) {
-    throw new Error(`weights.safetensors: HTTP ${response.status}; the page cannot start without it`);
+    throw new Error(
+      `weights.safetensors: HTTP ${response.status}; the page cannot start without it`,
+    );
   }
   const params = parseWeights(new Uint8Array(await response.arrayBuffer()));
   trainer = new MetaTrainer(params, generator);
+  // A GPU backend compiles its kernels on their first run; one throwaway inner step does that
+  // before the page reports a time per step.
+  await adaptAndPredict(params, task, [{ x: 0, y: 0 }], 1);
   await recompute();
   document.body.dataset.state = 'ready';
 }
 
 trainButton.textContent = `Meta-train ${trainIterations} more iterations`;
 plot.addEventListener('click', (event) => addSupportPoint(plotX(event)));
-plot.addEventListener('keydown', onPlotKey);
-plot.addEventListener('focus', () => moveCursor(cursorX ?? 0));
-plot.addEventListener('blur', () => {
+plotControl.addEventListener('keydown', onPlotKey);
+plotControl.addEventListener('focus', () => moveCursor(cursorX ?? 0));
+plotControl.addEventListener('blur', () => {
   cursorX = null;
   render();
 });
@@ -180,7 +189,9 @@ stepsInput.addEventListener('input', () => {
   byId<HTMLOutputElement>('steps-value').value = stepsInput.value;
   refresh();
 });
-byId('add-random').addEventListener('click', () => addSupportPoint(generator.uniform(...INPUT_RANGE)));
+byId('add-random').addEventListener('click', () =>
+  addSupportPoint(generator.uniform(...INPUT_RANGE)),
+);
 byId('clear').addEventListener('click', () => {
   support = [];
   refresh();

@@ -73,15 +73,16 @@ export function pointLoss(params: MlpParams, x: Tensor, y: Tensor): Tensor {
   return forward(params, x).sub(y).square().mean([-2, -1]);
 }
 
-/**
- * Takes `steps` plain SGD steps on the support loss. For batched weights the losses of the tasks
- * are summed, so each task's copy of the weights gets its own gradient.
- */
-export function adapt(params: MlpParams, x: Tensor, y: Tensor, steps: number, lr: number) {
-  const supportLoss = (p: MlpParams) => pointLoss(p, x, y).sum();
+/** Takes `steps` plain SGD steps on `loss`, differentiably, so an outer gradient flows through. */
+export function adapt(
+  params: MlpParams,
+  loss: (p: MlpParams) => Tensor,
+  steps: number,
+  lr: number,
+): MlpParams {
   let fast = params;
   for (let step = 0; step < steps; step++) {
-    fast = sgdStep(fast, grad(supportLoss)(fast) as MlpParams, lr);
+    fast = sgdStep(fast, grad(loss)(fast) as MlpParams, lr);
   }
   return fast;
 }
@@ -112,8 +113,10 @@ export function metaGradient(
   inner: InnerLoop,
 ): [Tensor, MlpParams] {
   const tasks = batch.xSupport.shape[0];
+  // Summing the tasks' losses gives each task's copy of the weights its own gradient.
+  const supportLoss = (p: MlpParams) => pointLoss(p, batch.xSupport, batch.ySupport).sum();
   const metaLoss = (p: MlpParams) => {
-    const fast = adapt(replicate(p, tasks), batch.xSupport, batch.ySupport, inner.steps, inner.lr);
+    const fast = adapt(replicate(p, tasks), supportLoss, inner.steps, inner.lr);
     return pointLoss(fast, batch.xQuery, batch.yQuery).mean();
   };
   return valueAndGrad(metaLoss)(params) as [Tensor, MlpParams];

@@ -35,7 +35,11 @@ function element<K extends keyof SVGElementTagNameMap>(
   return node;
 }
 
-function polyline(xs: ArrayLike<number>, ys: ArrayLike<number>, className: string): SVGPolylineElement {
+function polyline(
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  className: string,
+): SVGPolylineElement {
   const points: string[] = [];
   for (let i = 0; i < xs.length; i++) {
     points.push(`${toScreenX(xs[i]).toFixed(1)},${toScreenY(ys[i]).toFixed(1)}`);
@@ -47,16 +51,39 @@ function drawAxes(layer: SVGGElement): void {
   const [xLow, xHigh] = INPUT_RANGE;
   const [yLow, yHigh] = Y_RANGE;
   layer.append(
-    element('line', { x1: toScreenX(xLow), x2: toScreenX(xHigh), y1: toScreenY(0), y2: toScreenY(0), class: 'axis' }),
-    element('line', { x1: toScreenX(0), x2: toScreenX(0), y1: toScreenY(yLow), y2: toScreenY(yHigh), class: 'axis' }),
+    element('line', {
+      x1: toScreenX(xLow),
+      x2: toScreenX(xHigh),
+      y1: toScreenY(0),
+      y2: toScreenY(0),
+      class: 'axis',
+    }),
+    element('line', {
+      x1: toScreenX(0),
+      x2: toScreenX(0),
+      y1: toScreenY(yLow),
+      y2: toScreenY(yHigh),
+      class: 'axis',
+    }),
   );
   for (let x = xLow; x <= xHigh; x++) {
-    const label = element('text', { x: toScreenX(x), y: VIEW.height - 8, class: 'tick', 'text-anchor': 'middle' });
+    const label = element('text', {
+      x: toScreenX(x),
+      y: VIEW.height - 8,
+      class: 'tick',
+      'text-anchor': 'middle',
+    });
     label.textContent = String(x);
     layer.append(label);
   }
-  for (let y = yLow; y <= yHigh; y += 2) {
-    const label = element('text', { x: VIEW.left - 6, y: toScreenY(y) + 4, class: 'tick', 'text-anchor': 'end' });
+  // The extreme labels are left out: at phone width they would run into the x labels.
+  for (let y = yLow + 2; y <= yHigh - 2; y += 2) {
+    const label = element('text', {
+      x: VIEW.left - 6,
+      y: toScreenY(y) + 4,
+      class: 'tick',
+      'text-anchor': 'end',
+    });
     label.textContent = String(y);
     layer.append(label);
   }
@@ -76,19 +103,34 @@ export function drawPlot(svg: SVGSVGElement, state: PlotState): void {
   const layer = element('g', {});
   drawAxes(layer);
 
-  const truthX = Float32Array.from({ length: 200 }, (_, i) => INPUT_RANGE[0] + (i * (INPUT_RANGE[1] - INPUT_RANGE[0])) / 199);
+  const truthX = Float32Array.from(
+    { length: 200 },
+    (_, i) => INPUT_RANGE[0] + (i * (INPUT_RANGE[1] - INPUT_RANGE[0])) / 199,
+  );
   const truthY = truthX.map((x) => evaluateSinusoid(state.task, x));
   layer.append(polyline(truthX, truthY, 'curve truth'));
   if (state.result) {
     layer.append(polyline(state.result.grid, state.result.before, 'curve before'));
-    layer.append(polyline(state.result.grid, state.result.after, 'curve after'));
+    if (state.result.adapted) {
+      layer.append(polyline(state.result.grid, state.result.after, 'curve after'));
+    }
   }
   for (const point of state.support) {
-    layer.append(element('circle', { cx: toScreenX(point.x), cy: toScreenY(point.y), r: 5, class: 'support' }));
+    layer.append(
+      element('circle', { cx: toScreenX(point.x), cy: toScreenY(point.y), r: 5, class: 'support' }),
+    );
   }
   if (state.cursorX !== null) {
     const x = toScreenX(state.cursorX);
-    layer.append(element('line', { x1: x, x2: x, y1: VIEW.top, y2: VIEW.height - VIEW.bottom, class: 'cursor' }));
+    layer.append(
+      element('line', {
+        x1: x,
+        x2: x,
+        y1: VIEW.top,
+        y2: VIEW.height - VIEW.bottom,
+        class: 'cursor',
+      }),
+    );
   }
   svg.replaceChildren(layer);
 }

@@ -5,7 +5,14 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
 
 export const APP_ROOT = join(import.meta.dirname, '..');
+/** Screenshots for people to look at (gitignored). */
 export const RESULTS_DIR = join(APP_ROOT, 'test-results');
+
+/**
+ * Files the tests generate: the built page and the README example. They live under
+ * node_modules so that the linter skips them and Node resolves the workspace packages from them.
+ */
+export const CACHE_DIR = join(APP_ROOT, 'node_modules', '.cache', 'web-demo-test');
 
 /** Debian's Chromium; METAGRAD_CHROMIUM points the tests at another build. */
 export const CHROMIUM_PATH = process.env.METAGRAD_CHROMIUM ?? '/usr/bin/chromium';

@@ -1,6 +1,7 @@
 import * as jax from '@jax-js/jax';
 import type { HostParams, HostTensor } from '../data.js';
 import type { Prepared, System } from '../system.js';
+import { packageVersion } from '../versions.js';
 import {
   type ConvInputs,
   type LstmInputs,
@@ -11,7 +12,6 @@ import {
   OMNIGLOT_WAYS,
   SINE_PARAM_NAMES,
 } from '../workloads.js';
-import { packageVersion } from '../versions.js';
 
 // NOTE: jax-js moves arrays into the ops they are passed to (an op frees its inputs), so every
 // array used more than once is passed as `.ref` (one more reference) for all but its last use.
@@ -58,13 +58,16 @@ function batchNorm(x: Arr, weight: Arr, bias: Arr): Arr {
   );
 }
 
-/** One direction of an LSTM layer: outputs [T, B, H], gates i, f, g, o as in torch.nn.LSTM. */
+/** Runs one direction of an LSTM layer with torch.nn.LSTM's gate order i, f, g, o: [T, B, H]. */
 function lstmDirection(x: Arr, [weightIh, weightHh, biasIh, biasHh]: Arr[], reverse: boolean): Arr {
   const [steps, batch, features] = x.shape;
   const hidden = weightHh.shape[1];
   // The input projection of every step at once: [T, B, 4H].
   const projected = np
-    .add(np.matmul(x.reshape([steps * batch, features]), np.transpose(weightIh)), np.add(biasIh, biasHh))
+    .add(
+      np.matmul(x.reshape([steps * batch, features]), np.transpose(weightIh)),
+      np.add(biasIh, biasHh),
+    )
     .reshape([steps, batch, 4 * hidden]);
   const inputs = np.unstack(projected, 0);
   const recurrent = np.transpose(weightHh);
@@ -85,7 +88,7 @@ function lstmDirection(x: Arr, [weightIh, weightHh, biasIh, biasHh]: Arr[], reve
   return np.stack(outputs);
 }
 
-/** A gradient run: `gradient(leaves, constant)` under jit or eagerly. */
+/** Times `grad(loss)(leaves, constant)`, under jit or eagerly. */
 function gradientRun(
   leaves: Tree,
   constant: Arr,
@@ -107,7 +110,15 @@ function gradientRun(
 function convRun(inputs: ConvInputs, useJit: boolean): Prepared {
   const leaves = toJaxTree({ x: inputs.x, weight: inputs.weight, bias: inputs.bias });
   const loss = ({ x, weight, bias }: Tree, dy: Arr) => {
-    const y = jax.lax.convGeneralDilated(x, weight, [1, 1], [[1, 1], [1, 1]]);
+    const y = jax.lax.convGeneralDilated(
+      x,
+      weight,
+      [1, 1],
+      [
+        [1, 1],
+        [1, 1],
+      ],
+    );
     return np.sum(np.multiply(np.add(y, bias.reshape([1, -1, 1, 1])), dy));
   };
   return gradientRun(leaves, toJax(inputs.dy), loss, useJit);
@@ -125,8 +136,16 @@ function lstmRun(inputs: LstmInputs, useJit: boolean): Prepared {
   const leaves = toJaxTree({ x: inputs.x, ...inputs.weights });
   const loss = (p: Tree, dy: Arr) => {
     const x = p.x;
-    const forward = lstmDirection(x.ref, names.slice(0, 4).map((n) => p[n]), false);
-    const backward = lstmDirection(x, names.slice(4, 8).map((n) => p[n]), true);
+    const forward = lstmDirection(
+      x.ref,
+      names.slice(0, 4).map((n) => p[n]),
+      false,
+    );
+    const backward = lstmDirection(
+      x,
+      names.slice(4, 8).map((n) => p[n]),
+      true,
+    );
     return np.sum(np.multiply(np.concatenate([forward, backward], 2), dy));
   };
   return gradientRun(leaves, toJax(inputs.dy), loss, useJit);
@@ -146,7 +165,7 @@ function adamUpdate(
   corrections: Arr,
 ): [Tree, AdamState] {
   const [beta1, beta2, eps] = [0.9, 0.999, 1e-8];
-  // corrections = [1 - beta1^t, 1 - beta2^t], passed in so that jit sees the same function every step.
+  // corrections = [1 - beta1^t, 1 - beta2^t] is an input, so jit compiles the step only once.
   const [c1, c2] = np.split(corrections, 2, 0);
   const next: Tree = {};
   const m: Tree = {};
@@ -159,7 +178,10 @@ function adamUpdate(
     const last = k === names.length - 1;
     const mHat = np.divide(m[name].ref, last ? c1 : c1.ref);
     const vHat = np.divide(v[name].ref, last ? c2 : c2.ref);
-    next[name] = np.subtract(params[name], np.multiply(np.divide(mHat, np.add(np.sqrt(vHat), eps)), lr));
+    next[name] = np.subtract(
+      params[name],
+      np.multiply(np.divide(mHat, np.add(np.sqrt(vHat), eps)), lr),
+    );
   }
   return [next, { m, v }];
 }
@@ -182,7 +204,13 @@ function metaIteration(
   let step = 0;
   const metaGradient = jax.grad(metaLoss);
   const iteration = (p: Tree, s: AdamState, corrections: Arr, batch: Arr[]) => {
-    const [next, state] = adamUpdate(refTree(p), metaGradient(p, batch) as Tree, s, metaLr, corrections);
+    const [next, state] = adamUpdate(
+      refTree(p),
+      metaGradient(p, batch) as Tree,
+      s,
+      metaLr,
+      corrections,
+    );
     return [next, state.m, state.v];
   };
   const compiled = useJit ? jax.jit(iteration) : iteration;
@@ -240,7 +268,15 @@ function omniglotIteration(inputs: MamlOmniglotInputs, useJit: boolean): Prepare
   const logits = (p: Tree, x: Arr) => {
     let h = x;
     for (let block = 1; block <= OMNIGLOT_BLOCKS; block++) {
-      h = jax.lax.convGeneralDilated(h, p[`conv${block}.weight`], [2, 2], [[1, 1], [1, 1]]);
+      h = jax.lax.convGeneralDilated(
+        h,
+        p[`conv${block}.weight`],
+        [2, 2],
+        [
+          [1, 1],
+          [1, 1],
+        ],
+      );
       h = np.add(h, p[`conv${block}.bias`].reshape([1, -1, 1, 1]));
       h = jax.nn.relu(batchNorm(h, p[`bn${block}.weight`], p[`bn${block}.bias`]));
     }
@@ -287,7 +323,10 @@ export async function jaxSystem(useJit: boolean): Promise<System> {
   // The wasm device is jax-js's CPU backend for speed. Its 'cpu' device is an interpreter that
   // took 3.6 s for one 256x256 matmul here, so it is not benchmarked.
   const devices = await jax.init('wasm');
-  if (!devices.includes('wasm')) throw new Error(`jax-js: the wasm device failed to initialize (got ${devices.join(', ') || 'none'})`);
+  if (!devices.includes('wasm'))
+    throw new Error(
+      `jax-js: the wasm device failed to initialize (got ${devices.join(', ') || 'none'})`,
+    );
   jax.defaultDevice('wasm');
   return {
     name: `jax-js ${useJit ? 'jit' : 'eager'}`,

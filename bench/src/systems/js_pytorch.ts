@@ -1,13 +1,13 @@
 import { torch } from 'js-pytorch';
 import type { HostParams, HostTensor } from '../data.js';
 import { type Prepared, type System, UnsupportedError } from '../system.js';
+import { packageVersion } from '../versions.js';
 import {
   type BatchNormInputs,
   type LstmInputs,
   type MamlSineInputs,
   SINE_PARAM_NAMES,
 } from '../workloads.js';
-import { packageVersion } from '../versions.js';
 
 type JsTensor = InstanceType<typeof torch.Tensor>;
 type Nested = number | Nested[];
@@ -56,21 +56,28 @@ function matmulRun(a: JsTensor, b: JsTensor): Prepared {
   return { run: () => void torch.matmul(a, b), dispose: () => {} };
 }
 
-/** Training-mode batch normalization of [N, C, H, W], with the channels moved to the front. */
+/**
+ * Runs training-mode batch normalization of [N, C, H, W] as a [N * H * W, C] matrix. js-pytorch
+ * 0.7.2 reduces one dimension at a time and its mean(-1, true) drops the kept dimension, but the
+ * mean(0) of a matrix broadcasts back over its rows.
+ */
 function batchNormRun(inputs: BatchNormInputs): Prepared {
   const [n, channels, height, width] = inputs.x.shape;
+  const pixels = height * width;
   const x = toJs(inputs.x, true);
-  const weight = toJs({ shape: [channels, 1], data: inputs.weight.data }, true);
-  const bias = toJs({ shape: [channels, 1], data: inputs.bias.data }, true);
+  const weight = toJs(inputs.weight, true);
+  const bias = toJs(inputs.bias, true);
   const dy = toJs(inputs.dy);
   const forwardBackward = () => {
     for (const t of [x, weight, bias]) t.zero_grad();
-    // [N, C, H, W] -> [C, N * H * W], since js-pytorch reduces one dimension at a time.
-    const rows = x.reshape([n, channels, height * width]).transpose(0, 1).reshape([channels, n * height * width]);
-    const centered = rows.sub(rows.mean(-1, true));
-    const variance = centered.pow(2).mean(-1, true);
+    const rows = x
+      .reshape([n, channels, pixels])
+      .transpose(1, 2)
+      .reshape([n * pixels, channels]);
+    const centered = rows.sub(rows.mean(0));
+    const variance = centered.pow(2).mean(0);
     const normalized = centered.div(variance.add(1e-5).sqrt()).mul(weight).add(bias);
-    const y = normalized.reshape([channels, n, height * width]).transpose(0, 1);
+    const y = normalized.reshape([n, pixels, channels]).transpose(1, 2);
     y.reshape([n, channels, height, width]).mul(dy).backward();
   };
   return {
@@ -90,12 +97,15 @@ function batchNormRun(inputs: BatchNormInputs): Prepared {
 /** Rows [from, to) of a [rows, ...] host array. */
 function rowsOf(host: HostTensor, from: number, to: number): HostTensor {
   const stride = host.data.length / host.shape[0];
-  return { shape: [to - from, ...host.shape.slice(1)], data: host.data.slice(from * stride, to * stride) };
+  return {
+    shape: [to - from, ...host.shape.slice(1)],
+    data: host.data.slice(from * stride, to * stride),
+  };
 }
 
 /**
- * A bidirectional LSTM written with js-pytorch's ops: per-gate weights (rows of PyTorch's
- * stacked layout) and one leaf tensor per time step, since js-pytorch has no slicing op.
+ * Runs a bidirectional LSTM written with js-pytorch's ops. Each gate gets its own weights (rows
+ * of PyTorch's stacked layout) and each time step its own leaf, because js-pytorch has no slicing op.
  */
 function lstmRun(inputs: LstmInputs): Prepared {
   const [steps, batch, features] = inputs.x.shape;
@@ -105,7 +115,8 @@ function lstmRun(inputs: LstmInputs): Prepared {
     const rows = rowsOf(inputs.dy, t, t + 1).data;
     const part = (d: number) => {
       const data = new Float64Array(batch * hidden);
-      for (let b = 0; b < batch; b++) data.set(rows.subarray((b * 2 + d) * hidden, (b * 2 + d + 1) * hidden), b * hidden);
+      for (let b = 0; b < batch; b++)
+        data.set(rows.subarray((b * 2 + d) * hidden, (b * 2 + d + 1) * hidden), b * hidden);
       return toJs({ shape: [batch, hidden], data });
     };
     return [part(0), part(1)];
@@ -115,7 +126,9 @@ function lstmRun(inputs: LstmInputs): Prepared {
       const host = inputs.weights[`${name}${suffix}`];
       const rows = rowsOf(host, k * hidden, (k + 1) * hidden);
       // Weights are [H, in] per gate, used transposed; biases become [1, H] rows.
-      return host.shape.length === 1 ? toJs({ shape: [1, hidden], data: rows.data }, true) : toJs(rows, true);
+      return host.shape.length === 1
+        ? toJs({ shape: [1, hidden], data: rows.data }, true)
+        : toJs(rows, true);
     };
     return [0, 1, 2, 3].map((k) => ({
       ih: gate('weight_ih_l0', k),
@@ -135,9 +148,15 @@ function lstmRun(inputs: LstmInputs): Prepared {
         const t = d === 1 ? steps - 1 - k : k;
         const x = xs[t].reshape([batch, features]);
         const [i, f, g, o] = gates.map(({ ih, hh, bias, biasHh }) =>
-          x.matmul(ih.transpose(0, 1)).add(h.matmul(hh.transpose(0, 1))).add(bias).add(biasHh),
+          x
+            .matmul(ih.transpose(0, 1))
+            .add(h.matmul(hh.transpose(0, 1)))
+            .add(bias)
+            .add(biasHh),
         );
-        c = sigmoid(f).mul(c).add(sigmoid(i).mul(tanh(g)));
+        c = sigmoid(f)
+          .mul(c)
+          .add(sigmoid(i).mul(tanh(g)));
         h = sigmoid(o).mul(tanh(c));
         const term = h.mul(dys[t][d]).sum().sum();
         loss = loss ? loss.add(term) : term;
@@ -171,9 +190,9 @@ function lstmRun(inputs: LstmInputs): Prepared {
 }
 
 /**
- * First-order MAML on sinusoids, one task at a time (js-pytorch has no batched matmul with
- * broadcasting): the inner step builds fast weights from the support gradients as new leaves,
- * and the query gradients of those leaves, summed over tasks, are the meta-gradient.
+ * Runs first-order MAML on sinusoids one task at a time, because js-pytorch has no batched
+ * matmul with broadcasting. The inner step builds fast weights from the support gradients as new
+ * leaves. The query gradients of those leaves, summed over the tasks, are the meta-gradient.
  */
 function sineRun(inputs: MamlSineInputs): Prepared {
   const names = SINE_PARAM_NAMES;
@@ -198,7 +217,9 @@ function sineRun(inputs: MamlSineInputs): Prepared {
     for (const [xs, ys, xq, yq] of taskData) {
       const weights = leafCopies(current);
       mse(forward(weights, xs), ys).backward();
-      const fast = weights.map((w) => w.sub((w._grad as JsTensor).mul(inputs.innerLr)).data as Nested[]);
+      const fast = weights.map(
+        (w) => w.sub((w._grad as JsTensor).mul(inputs.innerLr)).data as Nested[],
+      );
       const fastLeaves = leafCopies(fast);
       mse(forward(fastLeaves, xq), yq).div(tasks).backward();
       fastLeaves.forEach((w, k) => {

@@ -82,7 +82,8 @@ export function lstmProblem(inputs: LstmInputs, dtype: FloatDType): GradientProb
   return {
     leaves: toParams({ x: inputs.x, ...inputs.weights }, dtype),
     constants: [dy],
-    loss: ({ x, ...weights }) => lstm(x, undefined, weights, { bidirectional: true })[0].mul(dy).sum(),
+    loss: ({ x, ...weights }) =>
+      lstm(x, undefined, weights, { bidirectional: true })[0].mul(dy).sum(),
   };
 }
 
@@ -91,7 +92,7 @@ function taskLinear(x: Tensor, weight: Tensor, bias: Tensor): Tensor {
   return matmul(x, weight.transpose(-1, -2)).add(unsqueeze(bias, -2));
 }
 
-/** The per-task MSE of the MLP 1-40-40-1 on per-task weights: [tasks]. */
+/** Computes the per-task MSE of the MLP 1-40-40-1 on per-task weights: [tasks]. */
 function sineTaskLosses(p: Params, x: Tensor, y: Tensor): Tensor {
   const h1 = relu(taskLinear(x, p['l1.weight'], p['l1.bias']));
   const h2 = relu(taskLinear(h1, p['l2.weight'], p['l2.bias']));
@@ -119,11 +120,13 @@ export function sineBatch(inputs: MamlSineInputs, dtype: FloatDType): SineBatch 
   };
 }
 
-/** The MAML sinusoid meta-loss and its gradient (second order unless `firstOrder`). */
+/** Computes the MAML sinusoid meta-loss and its gradient (second order unless `firstOrder`). */
 export function sineMetaGradient(params: Params, batch: SineBatch): [Tensor, Params] {
   const tasks = batch.xSupport.shape[0];
   const metaLoss = (p: Params) => {
-    const copies = mapTree(p, (t: Tensor) => expand(unsqueeze(t, 0), [tasks, ...t.shape])) as Params;
+    const copies = mapTree(p, (t: Tensor) =>
+      expand(unsqueeze(t, 0), [tasks, ...t.shape]),
+    ) as Params;
     const at = batch.firstOrder ? (mapTree(copies, (t: Tensor) => t.detach()) as Params) : copies;
     const supportLoss = (q: Params) => sineTaskLosses(q, batch.xSupport, batch.ySupport).sum();
     const fast = sgdStep(copies, grad(supportLoss)(at) as Params, batch.innerLr);
@@ -132,13 +135,16 @@ export function sineMetaGradient(params: Params, batch: SineBatch): [Tensor, Par
   return valueAndGrad(metaLoss)(params) as [Tensor, Params];
 }
 
-/** The Omniglot classifier: 4 x (conv 3x3 stride 2, batchNorm, ReLU), spatial mean, linear. */
+/** Runs the Omniglot classifier: 4 x (conv 3x3 stride 2, batchNorm, ReLU), spatial mean, linear. */
 function omniglotLogits(p: Params, x: Tensor): Tensor {
   let h = x;
   for (let block = 1; block <= OMNIGLOT_BLOCKS; block++) {
     h = conv2d(h, p[`conv${block}.weight`], p[`conv${block}.bias`], { stride: 2, padding: 1 });
-    h = batchNorm(h, { weight: p[`bn${block}.weight`], bias: p[`bn${block}.bias`], training: true })
-      .output;
+    h = batchNorm(h, {
+      weight: p[`bn${block}.weight`],
+      bias: p[`bn${block}.bias`],
+      training: true,
+    }).output;
     h = relu(h);
   }
   return linear(h.mean([2, 3]), p['head.weight'], p['head.bias']);
@@ -151,7 +157,10 @@ export interface OmniglotTaskTensors {
   yQuery: Tensor;
 }
 
-export function omniglotTasks(inputs: MamlOmniglotInputs, dtype: FloatDType): OmniglotTaskTensors[] {
+export function omniglotTasks(
+  inputs: MamlOmniglotInputs,
+  dtype: FloatDType,
+): OmniglotTaskTensors[] {
   return inputs.tasks.map((task) => ({
     xSupport: toTensor(task.xSupport, dtype),
     ySupport: toLabels(task.ySupport),
@@ -160,7 +169,7 @@ export function omniglotTasks(inputs: MamlOmniglotInputs, dtype: FloatDType): Om
   }));
 }
 
-/** The second-order MAML meta-loss of the Omniglot classifier and its gradient. */
+/** Computes the MAML meta-loss of the Omniglot classifier and its gradient (second order unless `firstOrder`). */
 export function omniglotMetaGradient(
   params: Params,
   tasks: OmniglotTaskTensors[],
@@ -170,7 +179,8 @@ export function omniglotMetaGradient(
   const metaLoss = (p: Params) => {
     let total: Tensor | null = null;
     for (const task of tasks) {
-      const supportLoss = (q: Params) => crossEntropy(omniglotLogits(q, task.xSupport), task.ySupport);
+      const supportLoss = (q: Params) =>
+        crossEntropy(omniglotLogits(q, task.xSupport), task.ySupport);
       const at = firstOrder ? (mapTree(p, (t: Tensor) => t.detach()) as Params) : p;
       const fast = sgdStep(p, grad(supportLoss)(at) as Params, innerLr);
       const queryLoss = crossEntropy(omniglotLogits(fast, task.xQuery), task.yQuery);

@@ -8,13 +8,13 @@ import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { type HostParams, type HostTensor, permute, toFloat32 } from '../data.js';
 import type { Prepared, System } from '../system.js';
 import {
-  OMNIGLOT_BLOCKS,
-  OMNIGLOT_PARAM_NAMES,
-  SINE_PARAM_NAMES,
   type ConvInputs,
   type LstmInputs,
   type MamlOmniglotInputs,
   type MamlSineInputs,
+  OMNIGLOT_BLOCKS,
+  OMNIGLOT_PARAM_NAMES,
+  SINE_PARAM_NAMES,
 } from '../workloads.js';
 
 // PyTorch layouts to TensorFlow's: NCHW -> NHWC and OIHW -> HWIO, and back.
@@ -33,13 +33,13 @@ async function toHost(t: tf.Tensor, perm?: number[]): Promise<HostTensor> {
   return perm ? permute(host, perm) : host;
 }
 
-/** A gradient that stops at `x`, for first-order MAML (tfjs has no stopGradient op). */
+/** Passes `x` through with a zero gradient, for first-order MAML (tfjs has no stopGradient op). */
 const stopGradient = tf.customGrad((...inputs) => {
   const x = inputs[0] as tf.Tensor;
   return { value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
 });
 
-/** A forward+backward run over leaves: every intermediate is freed by tidy(). */
+/** Times tf.grads of `loss` with respect to `leaves`; tf.grads frees the intermediates. */
 function gradientRun(
   leaves: tf.Tensor[],
   constants: tf.Tensor[],
@@ -94,7 +94,7 @@ function batchNormRun(inputs: ConvInputs): Prepared {
   }));
 }
 
-/** One direction of an LSTM layer: outputs [T, B, H], gates i, f, g, o as in torch.nn.LSTM. */
+/** Runs one direction of an LSTM layer with torch.nn.LSTM's gate order i, f, g, o: [T, B, H]. */
 function lstmDirection(
   x: tf.Tensor,
   [weightIh, weightHh, biasIh, biasHh]: tf.Tensor[],
@@ -104,7 +104,10 @@ function lstmDirection(
   const [steps, batch, features] = x.shape;
   // The input projection of every step at once: [T, B, 4H].
   const projected = tf.reshape(
-    tf.add(tf.matMul(tf.reshape(x, [steps * batch, features]), weightIh, false, true), tf.add(biasIh, biasHh)),
+    tf.add(
+      tf.matMul(tf.reshape(x, [steps * batch, features]), weightIh, false, true),
+      tf.add(biasIh, biasHh),
+    ),
     [steps, batch, 4 * hidden],
   );
   const inputs = tf.unstack(projected);
@@ -150,7 +153,7 @@ interface MetaProblem {
   metaLr: number;
 }
 
-/** A MAML meta-iteration: tf.grads of the meta-loss, then one step of tf.train.adam. */
+/** Times a MAML meta-iteration: tf.grads of the meta-loss, then one step of tf.train.adam. */
 function metaIteration(problem: MetaProblem, prefix: string): Prepared {
   const variables = problem.names.map((name, k) =>
     tf.variable(toTf(problem.params[name], problem.layouts[k]), true, `${prefix}/${name}`),
@@ -235,7 +238,10 @@ function omniglotProblem(inputs: MamlOmniglotInputs): MetaProblem {
       h = tf.add(conv, weight(`conv${block}.bias`));
       h = tf.relu(batchNormNhwc(h, weight(`bn${block}.weight`), weight(`bn${block}.bias`)));
     }
-    return tf.add(tf.matMul(tf.mean(h, [1, 2]), weight('head.weight'), false, true), weight('head.bias'));
+    return tf.add(
+      tf.matMul(tf.mean(h, [1, 2]), weight('head.weight'), false, true),
+      weight('head.bias'),
+    );
   };
   // Cross-entropy written with logSumExp, which tfjs differentiates twice (its
   // softmaxCrossEntropy defines its gradient with customGrad).
@@ -254,7 +260,9 @@ function omniglotProblem(inputs: MamlOmniglotInputs): MetaProblem {
   };
   return {
     names,
-    layouts: names.map((name) => (name.startsWith('conv') && name.endsWith('weight') ? TO_HWIO : undefined)),
+    layouts: names.map((name) =>
+      name.startsWith('conv') && name.endsWith('weight') ? TO_HWIO : undefined,
+    ),
     params: inputs.params,
     data: tasks.flatMap((t) => [t.xSupport, t.ySupport, t.xQuery, t.yQuery]),
     metaLoss,
@@ -285,6 +293,9 @@ export async function tfjsSystem(backend: 'cpu' | 'wasm'): Promise<System> {
     name: `tfjs ${backend}`,
     packages: { '@tensorflow/tfjs-core': tf.version_core },
     details,
+    // tfjs raises "Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'" and the like.
+    isUnsupported: (error) =>
+      error instanceof Error && /Kernel '\w+' not registered/.test(error.message),
     activate: async () => {
       if (tf.getBackend() !== backend) await tf.setBackend(backend);
     },

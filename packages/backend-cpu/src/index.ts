@@ -9,6 +9,7 @@ import { avgPool2d, avgPool2dBackprop, maxPool2dArgmax } from './kernels/pool.js
 import { argReduce, reduce } from './kernels/reduce.js';
 
 export { CpuBackend, type CpuData } from './backend.js';
+export { type CpuOptions, getCpuOptions, setCpuOptions } from './options.js';
 
 /** Every kernel of the CPU backend. */
 export const cpuKernels = {

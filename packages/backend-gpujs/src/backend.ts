@@ -52,7 +52,7 @@ export interface GpujsStats {
   kernelCacheSize: number;
 }
 
-/** The error raised when a requested gpu.js mode cannot start, with what to do about it. */
+/** Builds the error raised when a requested gpu.js mode cannot start, with what to do about it. */
 function unavailableModeError(mode: GpujsMode, cause: unknown): BackendError {
   const reason = cause instanceof Error ? cause.message : String(cause);
   const help =
@@ -109,13 +109,19 @@ export class GpujsBackend implements Backend {
     this.isGL = GL_MODES.includes(mode);
     const features = (this.gpu.Kernel as unknown as { features?: { maxTextureSize?: number } })
       .features;
-    const maxTextureSize = this.isGL ? (features?.maxTextureSize ?? 4096) : Number.POSITIVE_INFINITY;
+    const maxTextureSize = this.isGL
+      ? (features?.maxTextureSize ?? 4096)
+      : Number.POSITIVE_INFINITY;
     this.maxChunkElements = Math.min(
       options.maxChunkElements ?? EXACT_INDEX_LIMIT,
       EXACT_INDEX_LIMIT,
       maxTextureSize * maxTextureSize,
     );
-    this.#cache = new KernelCache(this.gpu, { pipeline: this.isGL }, options.kernelCacheSize ?? 256);
+    this.#cache = new KernelCache(
+      this.gpu,
+      { pipeline: this.isGL },
+      options.kernelCacheSize ?? 256,
+    );
   }
 
   write(values: TypedArray, shape: readonly number[]): DataId {
@@ -148,9 +154,7 @@ export class GpujsBackend implements Backend {
     const floats = new Float32Array(data.layout.size);
     data.chunks.forEach((chunk, c) => {
       this.#readbacks++;
-      const values = isTexture(chunk.value)
-        ? (chunk.value.toArray() as Float32Array)
-        : chunk.value;
+      const values = isTexture(chunk.value) ? (chunk.value.toArray() as Float32Array) : chunk.value;
       floats.set(values.subarray(0, chunkSize(data.layout, c)), c * data.layout.chunkLength);
     });
     if (dtype === 'float32') return floats;
@@ -233,7 +237,7 @@ export class GpujsBackend implements Backend {
   }
 }
 
-/** The number of elements in chunk `c` (the last chunk may be shorter). */
+/** Returns the number of elements in chunk `c` (the last chunk may be shorter). */
 export function chunkSize(layout: ChunkLayout, c: number): number {
   return Math.min(layout.chunkLength, layout.size - c * layout.chunkLength);
 }

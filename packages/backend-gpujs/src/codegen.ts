@@ -18,7 +18,9 @@ export interface InputHandle {
 export function dataOf(op: string, info: TensorInfo): GpujsData {
   const data = info.dataId;
   if (!(data instanceof GpujsData)) {
-    throw new BackendError(`${op}: the input of shape ${formatShape(info.shape)} is not gpujs storage`);
+    throw new BackendError(
+      `${op}: the input of shape ${formatShape(info.shape)} is not gpujs storage`,
+    );
   }
   if (data.disposed) {
     throw new BackendError(
@@ -67,7 +69,7 @@ export class KernelSource {
     this.#lines.push(code);
   }
 
-  /** Emits `for (i = 0; i < count; i++) { body(i) }` and returns nothing; `count` is a literal. */
+  /** Emits `for (i = 0; i < count; i++) { body(i) }` with `count` as a literal. */
   loop(count: number, body: (index: string) => void): void {
     const index = `i${this.#nextName++}`;
     this.#lines.push(`for (let ${index} = 0; ${index} < ${count}; ${index}++) {`);
@@ -87,8 +89,9 @@ export class KernelSource {
   }
 
   /**
-   * A float argument (a uniform in GL modes). Used for values that are not whole numbers or not
-   * finite, such as a fill value or NaN, because gpu.js accepts only finite numeric literals.
+   * Adds a float argument (a uniform in GL modes) and returns its name. Fill values go through
+   * it so that one kernel serves every value, and NaN and infinities must, because gpu.js
+   * accepts only finite numeric literals.
    */
   scalar(value: number): string {
     const name = `s${this.#params.length}`;
@@ -111,7 +114,11 @@ export class KernelSource {
       this.#argumentSizes.push(data.layout.chunkLength);
       params.push(name);
     }
-    const handle = { shape: info.shape, params, addressing: addressingFor(this.op, info.shape, data.layout) };
+    const handle = {
+      shape: info.shape,
+      params,
+      addressing: addressingFor(this.op, info.shape, data.layout),
+    };
     this.#inputs.set(info, handle);
     return handle;
   }
@@ -142,7 +149,7 @@ export class KernelSource {
     return coords;
   }
 
-  /** The coordinates of the element that this thread computes, in output chunk `chunk`. */
+  /** Emits the coordinates of the element that this thread computes in output chunk `chunk`. */
   outputCoords(shape: readonly number[], layout: ChunkLayout, chunk: number): string[] {
     if (layout.chunkCount <= 1) return this.unflatten('this.thread.x', shape);
     const { axis, rowLength, rowsPerChunk } = addressingFor(this.op, shape, layout);
@@ -164,7 +171,11 @@ export class KernelSource {
       linear(coords.slice(0, axis + 1), addressing.prefixStrides, shape.slice(0, axis + 1)),
     );
     const [chunk, row] = this.divmod(prefix, addressing.rowsPerChunk);
-    const within = linear(coords.slice(axis + 1), addressing.strides.slice(axis + 1), shape.slice(axis + 1));
+    const within = linear(
+      coords.slice(axis + 1),
+      addressing.strides.slice(axis + 1),
+      shape.slice(axis + 1),
+    );
     const local = this.variable(`${row} * ${addressing.rowLength} + ${within}`);
     const value = this.variable(0);
     // An if-else chain over the chunks; the last one takes every remaining chunk number.
@@ -178,7 +189,7 @@ export class KernelSource {
     return value;
   }
 
-  /** The complete kernel function returning `result`. */
+  /** Returns the complete kernel function, which returns `result`. */
   source(result: string): string {
     return `function (${this.#params.join(', ')}) {\n${this.#lines.join('\n')}\nreturn ${result};\n}`;
   }
@@ -193,7 +204,8 @@ function linear(
   const terms: string[] = [];
   coords.forEach((c, d) => {
     if (shape[d] === 1) return;
-    terms.push(strides[d] === 1 ? c : `${c} * ${strides[d]}`);
+    const factor = /^[\w.]+$/.test(c) ? c : `(${c})`;
+    terms.push(strides[d] === 1 ? factor : `${factor} * ${strides[d]}`);
   });
   return terms.length === 0 ? '0' : terms.join(' + ');
 }

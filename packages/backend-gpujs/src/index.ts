@@ -61,7 +61,9 @@ export function registerGpujsBackend(options: GpujsBackendOptions = {}): GpujsBa
   if (isBackendRegistered(name)) {
     const existing = backendInstance(name);
     if (!(existing instanceof GpujsBackend)) {
-      throw new BackendError(`registerGpujsBackend: the name '${name}' is taken by another backend`);
+      throw new BackendError(
+        `registerGpujsBackend: the name '${name}' is taken by another backend`,
+      );
     }
     if (options.mode && existing.mode !== options.mode) {
       throw new BackendError(

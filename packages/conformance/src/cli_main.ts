@@ -31,7 +31,7 @@ Options:
 
 const KINDS: readonly CaseKind[] = ['fixture', 'cross-backend', 'memory'];
 
-/** Where the CLI writes: stdout for the report, stderr for errors and progress. */
+/** Output streams of the CLI: stdout for the report, stderr for errors and progress. */
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
@@ -63,8 +63,8 @@ function parseList(value: string | undefined): string[] | undefined {
 
 /**
  * Imports the module that registers the backend. A path is resolved from the current
- * directory; a package name is resolved from this package first and then from the current
- * directory, where a user's project installs its backend.
+ * directory. A package name is resolved from this package first, then from the current
+ * directory, because a user's project installs its backend there.
  */
 async function importModule(specifier: string): Promise<void> {
   if (specifier.startsWith('.') || isAbsolute(specifier)) {
@@ -114,7 +114,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     const kinds = parseList(values.kinds as string | undefined);
     const invalid = kinds?.filter((k) => !KINDS.includes(k as CaseKind)) ?? [];
     if (invalid.length > 0) {
-      throw new UsageError(`--kinds has unknown kind(s) ${invalid.join(', ')}; use ${KINDS.join(', ')}`);
+      throw new UsageError(
+        `--kinds has unknown kind(s) ${invalid.join(', ')}; use ${KINDS.join(', ')}`,
+      );
     }
     options = {
       ops: parseList(values.filter as string | undefined),

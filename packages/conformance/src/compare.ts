@@ -13,7 +13,7 @@ export interface Tolerance {
 
 /** The result of comparing one tensor (an output, a gradient) with its reference. */
 export interface Comparison {
-  /** What was compared, e.g. 'output 0' or 'grad of input 1'. */
+  /** The name of the compared tensor, e.g. 'output 0' or 'grad of input 1'. */
   label: string;
   passed: boolean;
   /**
@@ -24,7 +24,7 @@ export interface Comparison {
   tolerance: Tolerance;
   /** ||got - want|| divided by the allowed norm; the worst comparison of a case has the largest. */
   ratio: number;
-  /** Why the comparison failed, when it did. */
+  /** The reason for the failure, when the comparison failed. */
   detail?: string;
 }
 
@@ -79,8 +79,9 @@ export function compareTensors(
   const scale = Math.sqrt(wantSquared);
   const allowed = tolerance.rtol * scale + tolerance.atol;
   const error = scale === 0 ? diff : diff / scale;
-  const ratio = allowed === 0 ? (diff === 0 ? 0 : Infinity) : diff / allowed;
   const passed = diff <= allowed;
+  let ratio = diff / allowed;
+  if (allowed === 0) ratio = passed ? 0 : Infinity;
   const comparison: Comparison = { label, passed, error, tolerance, ratio };
   if (!passed) {
     comparison.detail = `||got - want|| = ${diff.toExponential(3)} exceeds ${allowed.toExponential(3)} (||want|| = ${scale.toExponential(3)})`;
@@ -91,6 +92,7 @@ export function compareTensors(
 /** Concatenates host tensors into one flat vector (for a norm over a whole pytree). */
 export function concatHost(parts: readonly HostTensor[], dtype: string): HostTensor {
   const values: number[] = [];
-  for (const part of parts) for (let i = 0; i < part.values.length; i++) values.push(part.values[i]);
+  for (const part of parts)
+    for (let i = 0; i < part.values.length; i++) values.push(part.values[i]);
   return { shape: [values.length], dtype, values };
 }

@@ -30,7 +30,8 @@ export async function evaluate(backend: string, fn: () => Computed): Promise<Hos
       // Detached handles share storage with the results but drop their graphs, so tidy frees
       // every intermediate that the graphs would otherwise keep alive.
       const out: Record<string, Tensor | null> = {};
-      for (const [label, t] of Object.entries(computed)) out[label] = t === null ? null : t.detach();
+      for (const [label, t] of Object.entries(computed))
+        out[label] = t === null ? null : t.detach();
       return out;
     }),
   );

@@ -77,7 +77,8 @@ export function isFixtureTensor(value: unknown): value is FixtureTensor {
 /** Decodes every fixture tensor of a nested record or array, keeping the structure. */
 export function fixtureTreeToTensors(tree: unknown, floatDType: FloatDType, backend: string): any {
   if (isFixtureTensor(tree)) return fixtureToTensor(tree, floatDType, backend);
-  if (Array.isArray(tree)) return tree.map((item) => fixtureTreeToTensors(item, floatDType, backend));
+  if (Array.isArray(tree))
+    return tree.map((item) => fixtureTreeToTensors(item, floatDType, backend));
   if (tree !== null && typeof tree === 'object') {
     return Object.fromEntries(
       Object.entries(tree).map(([k, v]) => [k, fixtureTreeToTensors(v, floatDType, backend)]),

@@ -6,13 +6,9 @@ import { nnFixtureCases } from './cases/nn_fixtures.js';
 import { opsFixtureCases } from './cases/ops_fixtures.js';
 import type { Comparison } from './compare.js';
 import type { FloatDType } from './fixtures.js';
+import { compareLiveCounts, liveCounts } from './live_counts.js';
 import { summarizeOps } from './report.js';
-import type {
-  CaseKind,
-  CaseResult,
-  ConformanceCase,
-  ConformanceReport,
-} from './types.js';
+import type { CaseKind, CaseResult, ConformanceCase, ConformanceReport } from './types.js';
 
 /** Options of {@link runConformance}, {@link listCases} and `describeConformance`. */
 export interface ConformanceOptions {
@@ -21,8 +17,8 @@ export interface ConformanceOptions {
   /** Run only these kinds of cases; all of them by default. */
   kinds?: readonly CaseKind[];
   /**
-   * Run the float64 fixture tier when the backend stores float64. Default true; the tier is
-   * skipped for backends without float64 whatever this says.
+   * Run the float64 fixture tier when the backend stores float64. Default true. Backends
+   * without float64 skip the tier whatever this option is.
    */
   float64?: boolean;
   /**
@@ -61,8 +57,8 @@ export function listCases(name: string, options: ConformanceOptions = {}): Confo
         `known ops: ${[...known].sort().join(', ')}`,
     );
   }
-  const wanted = new Set(options.ops);
-  return cases.filter((c) => wanted.has(c.op));
+  const selected = new Set(options.ops);
+  return cases.filter((c) => selected.has(c.op));
 }
 
 function worstOf(comparisons: readonly Comparison[]): Comparison | null {
@@ -75,9 +71,15 @@ function worstOf(comparisons: readonly Comparison[]): Comparison | null {
 export async function runCase(c: ConformanceCase, backend: string): Promise<CaseResult> {
   const start = performance.now();
   const base = { op: c.op, name: c.name, kind: c.kind, dtype: c.dtype };
+  const before = liveCounts(backend);
   try {
-    const { comparisons } = await c.run(backend);
-    const passed = comparisons.length > 0 && comparisons.every((x) => x.passed);
+    const outcome = await c.run(backend);
+    // Every case frees what it creates, so a change points at a leak in the backend's path.
+    const comparisons = [
+      ...outcome.comparisons,
+      ...compareLiveCounts('after the case', before, liveCounts(backend)),
+    ];
+    const passed = outcome.comparisons.length > 0 && comparisons.every((x) => x.passed);
     const result: CaseResult = {
       ...base,
       passed,
@@ -85,7 +87,7 @@ export async function runCase(c: ConformanceCase, backend: string): Promise<Case
       worst: worstOf(comparisons),
       durationMs: performance.now() - start,
     };
-    if (comparisons.length === 0) result.error = 'the case compared nothing';
+    if (outcome.comparisons.length === 0) result.error = 'the case compared nothing';
     return result;
   } catch (error) {
     return {
@@ -100,11 +102,11 @@ export async function runCase(c: ConformanceCase, backend: string): Promise<Case
 }
 
 /**
- * Runs every conformance case against `backend`: the PyTorch fixtures (ops, layers, MAML
- * meta-gradients) in float32 and, where the backend stores it, float64; the cross-backend
- * checks against the CPU backend on seeded random inputs; and the memory checks over training
- * loops. Returns per-case results and a summary per op. The CPU backend is registered as the
- * reference if it is not already.
+ * Runs every conformance case against `backend` and returns per-case results with a summary
+ * per op. The cases are the PyTorch fixtures (ops, layers, MAML meta-gradients) in float32,
+ * and in float64 where the backend stores it. Then come the cross-backend checks against the
+ * CPU backend on seeded random inputs, and the memory checks over training loops. The CPU
+ * backend is registered as the reference if it is not already.
  */
 export async function runConformance(
   backend: BackendSpec,

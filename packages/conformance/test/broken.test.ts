@@ -3,7 +3,7 @@ import { formatReport, runConformance } from '../src/index.js';
 import { brokenBackend, MUL_ERROR } from './broken_backend.js';
 
 describe('broken backend', () => {
-  it('fails on mul and names the op and its worst error', async () => {
+  it('fails mul, naming its worst error', async () => {
     const report = await runConformance(brokenBackend, { ops: ['add', 'mul'] });
     expect(report.backend).toBe('broken');
     expect(report.passed).toBe(false);
@@ -23,12 +23,12 @@ describe('broken backend', () => {
     expect(worst.error).toBeLessThanOrEqual(MUL_ERROR * 2.01 + MUL_ERROR ** 2);
 
     const text = formatReport(report);
-    expect(text).toMatch(/^FAIL mul +1 passed, \d+ failed; worst: .*relative error 1\.\d\de-3/m);
+    expect(text).toMatch(/^FAIL mul +1 passed, \d+ failed; worst: .*relative error [12]\.\d\de-3/m);
     expect(text).toMatch(/^ok {3}add +\d+ passed, 0 failed/m);
     expect(text).toContain('ops with failures: mul');
   });
 
-  it('fails the MAML meta-gradient, which multiplies throughout', async () => {
+  it('fails the sinusoid MAML meta-gradient', async () => {
     const report = await runConformance(brokenBackend, {
       ops: ['maml-sinusoid'],
       float64: false,
@@ -36,6 +36,6 @@ describe('broken backend', () => {
     const maml = report.ops[0];
     expect(maml.op).toBe('maml-sinusoid');
     expect(maml.failed).toBeGreaterThan(0);
-    expect(maml.worst!.comparison!.label).toMatch(/^metaLoss|metaGrad$/);
+    expect(maml.worst!.comparison!.label).toMatch(/^(metaLoss|metaGrad)$/);
   });
 });

@@ -1,181 +1,89 @@
-import type { Conv2DAttrs, KernelImpl, TypedArray } from '@metagrad/core';
+import type { KernelImpl } from '@metagrad/core';
 import { allocate, output, valuesOf } from '../backend.js';
+import { gemm, type MatrixView } from './gemm.js';
+import { col2imAdd, convGeometry, im2col } from './im2col.js';
 
-interface Geometry {
-  n: number;
-  c: number;
-  h: number;
-  w: number;
-  o: number;
-  kh: number;
-  kw: number;
-  outH: number;
-  outW: number;
-  cPerGroup: number;
-  oPerGroup: number;
-}
+// NOTE: the three convolutions are matrix products over the im2col matrix of each image and
+// group, with K = cPerGroup * kH * kW rows and P = outH * outW columns:
+//   forward         y[b, g]  = W[g] (oPerGroup x K)  @ cols[b, g] (K x P)
+//   input gradient  dx[b, g] = col2im(W[g]^T @ dy[b, g])
+//   filter gradient dW[g]    = sum over b of dy[b, g] (oPerGroup x P) @ cols[b, g]^T
+// Every sum runs in float64 and is rounded once into the output dtype.
 
-function geometry(
-  inputShape: readonly number[],
-  filterShape: readonly number[],
-  attrs: Conv2DAttrs,
-): Geometry {
-  const [n, c, h, w] = inputShape;
-  const [o, , kh, kw] = filterShape;
-  const [sh, sw] = attrs.stride;
-  const [dh, dw] = attrs.dilation;
-  const [top, bottom, left, right] = attrs.padding;
-  const outH = Math.floor((h + top + bottom - dh * (kh - 1) - 1) / sh) + 1;
-  const outW = Math.floor((w + left + right - dw * (kw - 1) - 1) / sw) + 1;
-  return {
-    n,
-    c,
-    h,
-    w,
-    o,
-    kh,
-    kw,
-    outH,
-    outW,
-    cPerGroup: c / attrs.groups,
-    oPerGroup: o / attrs.groups,
-  };
-}
+/** Column matrix buffer, grown on demand and reused between calls. */
+let columns = new Float64Array(0);
 
-/**
- * Visits every (output position, kernel tap) pair that reads a real input pixel, calling
- * `body(outIndex, inIndex)` with flat offsets inside one channel plane. Kept as one helper so
- * the three convolution kernels agree exactly on padding, stride and dilation.
- */
-function forEachTap(
-  g: Geometry,
-  attrs: Conv2DAttrs,
-  ky: number,
-  kx: number,
-  body: (outIndex: number, inIndex: number) => void,
-): void {
-  const [sh, sw] = attrs.stride;
-  const [dh, dw] = attrs.dilation;
-  const top = attrs.padding[0];
-  const left = attrs.padding[2];
-  for (let oy = 0; oy < g.outH; oy++) {
-    const iy = oy * sh - top + ky * dh;
-    if (iy < 0 || iy >= g.h) continue;
-    for (let ox = 0; ox < g.outW; ox++) {
-      const ix = ox * sw - left + kx * dw;
-      if (ix < 0 || ix >= g.w) continue;
-      body(oy * g.outW + ox, iy * g.w + ix);
-    }
-  }
+function columnBuffer(size: number): Float64Array {
+  if (columns.length < size) columns = new Float64Array(size);
+  return columns;
 }
 
 export const conv2d: KernelImpl<'Conv2D'> = ([x, filter], attrs) => {
-  const g = geometry(x.shape, filter.shape, attrs);
+  const g = convGeometry(x.shape, filter.shape, attrs);
   const input = valuesOf(x);
-  const weight = valuesOf(filter);
   const plane = g.outH * g.outW;
+  const depth = g.cPerGroup * g.kh * g.kw;
   const out = allocate(x.dtype, g.n * g.o * plane);
-  const acc = new Float64Array(plane);
+  const direct = out instanceof Float64Array;
+  const c = direct ? out : new Float64Array(g.oPerGroup * plane);
+  const cols = columnBuffer(depth * plane);
+  const weight: MatrixView = { data: valuesOf(filter), offset: 0, rowStride: depth, colStride: 1 };
+  const columnView: MatrixView = { data: cols, offset: 0, rowStride: plane, colStride: 1 };
   for (let b = 0; b < g.n; b++) {
-    for (let oc = 0; oc < g.o; oc++) {
-      acc.fill(0);
-      const group = Math.floor(oc / g.oPerGroup);
-      for (let c = 0; c < g.cPerGroup; c++) {
-        const inBase = (b * g.c + group * g.cPerGroup + c) * g.h * g.w;
-        for (let ky = 0; ky < g.kh; ky++) {
-          for (let kx = 0; kx < g.kw; kx++) {
-            const wv = weight[((oc * g.cPerGroup + c) * g.kh + ky) * g.kw + kx];
-            accumulateTap(g, attrs, ky, kx, acc, input, inBase, wv);
-          }
-        }
-      }
-      out.set(acc, (b * g.o + oc) * plane);
+    for (let group = 0; group < attrs.groups; group++) {
+      im2col(g, input, (b * g.c + group * g.cPerGroup) * g.h * g.w, cols);
+      weight.offset = group * g.oPerGroup * depth;
+      const at = (b * g.o + group * g.oPerGroup) * plane;
+      gemm(g.oPerGroup, plane, depth, weight, columnView, c, direct ? at : 0, false);
+      if (!direct) out.set(c, at);
     }
   }
   return output(out, [g.n, g.o, g.outH, g.outW], x.dtype);
 };
 
-/** acc[out] += wv * input[inBase + in] over one kernel tap: the hot loop, written without callbacks. */
-function accumulateTap(
-  g: Geometry,
-  attrs: Conv2DAttrs,
-  ky: number,
-  kx: number,
-  acc: Float64Array,
-  input: TypedArray,
-  inBase: number,
-  wv: number,
-): void {
-  const [sh, sw] = attrs.stride;
-  const [dh, dw] = attrs.dilation;
-  const top = attrs.padding[0];
-  const left = attrs.padding[2];
-  const xOffset = kx * dw - left;
-  // The output columns whose input column lies inside the image, so the inner loop has no test.
-  const oxStart = Math.max(0, Math.ceil(-xOffset / sw));
-  const oxEnd = Math.min(g.outW, Math.floor((g.w - 1 - xOffset) / sw) + 1);
-  for (let oy = 0; oy < g.outH; oy++) {
-    const iy = oy * sh - top + ky * dh;
-    if (iy < 0 || iy >= g.h) continue;
-    const rowIn = inBase + iy * g.w + xOffset;
-    const rowOut = oy * g.outW;
-    for (let ox = oxStart; ox < oxEnd; ox++) acc[rowOut + ox] += wv * input[rowIn + ox * sw];
-  }
-}
-
 export const conv2dBackpropInput: KernelImpl<'Conv2DBackpropInput'> = ([dy, filter], attrs) => {
-  const g = geometry(attrs.inputShape, filter.shape, attrs);
-  const grad = valuesOf(dy);
-  const weight = valuesOf(filter);
+  const g = convGeometry(attrs.inputShape, filter.shape, attrs);
   const plane = g.outH * g.outW;
-  const inPlane = g.h * g.w;
-  const acc = new Float64Array(g.n * g.c * inPlane);
+  const depth = g.cPerGroup * g.kh * g.kw;
+  const size = g.n * g.c * g.h * g.w;
+  const out = allocate(dy.dtype, size);
+  const acc = out instanceof Float64Array ? out : new Float64Array(size);
+  const cols = columnBuffer(depth * plane);
+  // W[g]^T: K x oPerGroup, read from the filter's [oPerGroup, K] block by swapped strides.
+  const weightT: MatrixView = { data: valuesOf(filter), offset: 0, rowStride: 1, colStride: depth };
+  const grad: MatrixView = { data: valuesOf(dy), offset: 0, rowStride: plane, colStride: 1 };
   for (let b = 0; b < g.n; b++) {
-    for (let oc = 0; oc < g.o; oc++) {
-      const group = Math.floor(oc / g.oPerGroup);
-      const dyBase = (b * g.o + oc) * plane;
-      for (let c = 0; c < g.cPerGroup; c++) {
-        const inBase = (b * g.c + group * g.cPerGroup + c) * inPlane;
-        for (let ky = 0; ky < g.kh; ky++) {
-          for (let kx = 0; kx < g.kw; kx++) {
-            const wv = weight[((oc * g.cPerGroup + c) * g.kh + ky) * g.kw + kx];
-            forEachTap(g, attrs, ky, kx, (o, i) => {
-              acc[inBase + i] += wv * grad[dyBase + o];
-            });
-          }
-        }
-      }
+    for (let group = 0; group < attrs.groups; group++) {
+      weightT.offset = group * g.oPerGroup * depth;
+      grad.offset = (b * g.o + group * g.oPerGroup) * plane;
+      gemm(depth, plane, g.oPerGroup, weightT, grad, cols, 0, false);
+      col2imAdd(g, cols, acc, (b * g.c + group * g.cPerGroup) * g.h * g.w);
     }
   }
-  const out = allocate(dy.dtype, acc.length);
-  out.set(acc);
+  if (acc !== out) out.set(acc);
   return output(out, attrs.inputShape, dy.dtype);
 };
 
 export const conv2dBackpropFilter: KernelImpl<'Conv2DBackpropFilter'> = ([x, dy], attrs) => {
-  const g = geometry(x.shape, attrs.filterShape, attrs);
+  const g = convGeometry(x.shape, attrs.filterShape, attrs);
   const input = valuesOf(x);
-  const grad = valuesOf(dy);
   const plane = g.outH * g.outW;
-  const inPlane = g.h * g.w;
-  const out = allocate(x.dtype, g.o * g.cPerGroup * g.kh * g.kw);
-  for (let oc = 0; oc < g.o; oc++) {
-    const group = Math.floor(oc / g.oPerGroup);
-    for (let c = 0; c < g.cPerGroup; c++) {
-      for (let ky = 0; ky < g.kh; ky++) {
-        for (let kx = 0; kx < g.kw; kx++) {
-          let sum = 0;
-          for (let b = 0; b < g.n; b++) {
-            const dyBase = (b * g.o + oc) * plane;
-            const inBase = (b * g.c + group * g.cPerGroup + c) * inPlane;
-            forEachTap(g, attrs, ky, kx, (o, i) => {
-              sum += grad[dyBase + o] * input[inBase + i];
-            });
-          }
-          out[((oc * g.cPerGroup + c) * g.kh + ky) * g.kw + kx] = sum;
-        }
-      }
+  const depth = g.cPerGroup * g.kh * g.kw;
+  const size = g.o * depth;
+  const out = allocate(x.dtype, size);
+  const acc = out instanceof Float64Array ? out : new Float64Array(size);
+  const cols = columnBuffer(depth * plane);
+  const grad: MatrixView = { data: valuesOf(dy), offset: 0, rowStride: plane, colStride: 1 };
+  // cols^T: P x K, read from the K x P column matrix by swapped strides.
+  const columnsT: MatrixView = { data: cols, offset: 0, rowStride: 1, colStride: plane };
+  for (let b = 0; b < g.n; b++) {
+    for (let group = 0; group < attrs.groups; group++) {
+      im2col(g, input, (b * g.c + group * g.cPerGroup) * g.h * g.w, cols);
+      grad.offset = (b * g.o + group * g.oPerGroup) * plane;
+      const at = group * g.oPerGroup * depth;
+      gemm(g.oPerGroup, depth, plane, grad, columnsT, acc, at, b > 0);
     }
   }
+  if (acc !== out) out.set(acc);
   return output(out, attrs.filterShape, x.dtype);
 };

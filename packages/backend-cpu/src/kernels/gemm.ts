@@ -1,4 +1,5 @@
 import type { TypedArray } from '@metagrad/core';
+import { activeWasmGemm, WASM_GEMM_BYTES, type WasmGemm } from '../options.js';
 
 /**
  * A strided matrix inside a typed array: element (i, j) is at
@@ -21,9 +22,43 @@ const MC = 128;
 /** Columns of B packed at once: 256 x 1024 float64 = 2 MiB, shared through the L3 cache. */
 const NC = 1024;
 
-// Packing buffers, grown on demand and reused, so a product allocates nothing in steady state.
-let packedA = new Float64Array(MC * KC);
-let packedB = new Float64Array(KC * NC);
+/**
+ * Packing buffers of one path. Blocks never exceed MC x KC and KC x NC, so the buffers have a
+ * fixed size and a product allocates nothing. The SIMD path packs straight into WebAssembly
+ * memory: A at byte 0, B after it, then the C block (up to MC x NC) that the macro-kernel updates.
+ */
+interface PackBuffers {
+  a: Float64Array;
+  b: Float64Array;
+  c: Float64Array;
+}
+
+const A_BYTES = MC * KC * 8;
+const B_BYTES = KC * NC * 8;
+const C_BYTES = MC * NC * 8;
+
+const plainBuffers: PackBuffers = {
+  a: new Float64Array(MC * KC),
+  b: new Float64Array(KC * NC),
+  c: new Float64Array(0),
+};
+let wasmBuffers: PackBuffers | null = null;
+
+function wasmPackBuffers(wasm: WasmGemm): PackBuffers {
+  if (A_BYTES + B_BYTES + C_BYTES > WASM_GEMM_BYTES) {
+    throw new Error('gemm: the WebAssembly memory is smaller than the packed blocks');
+  }
+  wasmBuffers ??= {
+    a: new Float64Array(wasm.memory.buffer, 0, MC * KC),
+    b: new Float64Array(wasm.memory.buffer, A_BYTES, KC * NC),
+    c: new Float64Array(wasm.memory.buffer, A_BYTES + B_BYTES, MC * NC),
+  };
+  return wasmBuffers;
+}
+
+// The buffers of the path in use for the current product.
+let packedA = plainBuffers.a;
+let packedB = plainBuffers.b;
 /** Scratch for a tile that crosses the edge of C. */
 const edgeTile = new Float64Array(MR * NR);
 
@@ -51,6 +86,10 @@ export function gemm(
     if (!accumulate) c.fill(0, cOffset, cOffset + m * n);
     return;
   }
+  const wasm = activeWasmGemm();
+  const buffers = wasm ? wasmPackBuffers(wasm) : plainBuffers;
+  packedA = buffers.a;
+  packedB = buffers.b;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = Math.min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
@@ -60,7 +99,9 @@ export function gemm(
       for (let ic = 0; ic < m; ic += MC) {
         const mc = Math.min(MC, m - ic);
         packA(a, ic, mc, pc, kc);
-        macroKernel(mc, nc, kc, c, cOffset + ic * n + jc, n, load);
+        const at = cOffset + ic * n + jc;
+        if (wasm) wasmMacroKernel(wasm, buffers.c, mc, nc, kc, c, at, n, load);
+        else macroKernel(mc, nc, kc, c, at, n, load);
       }
     }
   }
@@ -72,7 +113,6 @@ export function gemm(
  */
 function packA(a: MatrixView, i0: number, mc: number, p0: number, kc: number): void {
   const panels = Math.ceil(mc / MR);
-  if (packedA.length < panels * MR * kc) packedA = new Float64Array(panels * MR * kc);
   const dst = packedA;
   const src = a.data;
   const rs = a.rowStride;
@@ -100,7 +140,6 @@ function packA(a: MatrixView, i0: number, mc: number, p0: number, kc: number): v
  */
 function packB(b: MatrixView, p0: number, kc: number, j0: number, nc: number): void {
   const panels = Math.ceil(nc / NR);
-  if (packedB.length < panels * NR * kc) packedB = new Float64Array(panels * NR * kc);
   const dst = packedB;
   const src = b.data;
   const rs = b.rowStride;
@@ -119,6 +158,36 @@ function packB(b: MatrixView, p0: number, kc: number, j0: number, nc: number): v
         from += rs;
       }
     }
+  }
+}
+
+/**
+ * The SIMD macro-kernel: copies the C block into WebAssembly memory (when it accumulates), runs
+ * gemm.wat's `macroKernel` over the packed panels, and copies the mc x nc result back.
+ */
+function wasmMacroKernel(
+  wasm: WasmGemm,
+  block: Float64Array,
+  mc: number,
+  nc: number,
+  kc: number,
+  c: Float64Array,
+  cOffset: number,
+  ldc: number,
+  load: boolean,
+): void {
+  const rowPanels = Math.ceil(mc / MR);
+  const colPanels = Math.ceil(nc / NR);
+  const width = colPanels * NR;
+  if (load) {
+    for (let i = 0; i < mc; i++) {
+      const from = cOffset + i * ldc;
+      block.set(c.subarray(from, from + nc), i * width);
+    }
+  }
+  wasm.macroKernel(0, A_BYTES, A_BYTES + B_BYTES, rowPanels, colPanels, kc, load ? 1 : 0);
+  for (let i = 0; i < mc; i++) {
+    c.set(block.subarray(i * width, i * width + nc), cOffset + i * ldc);
   }
 }
 
@@ -260,13 +329,15 @@ function microKernel(
   t[13] = c31;
   t[14] = c32;
   t[15] = c33;
-  for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) c[cAt + r * ldc + q] = t[r * NR + q];
+  for (let r = 0; r < rows; r++)
+    for (let q = 0; q < cols; q++) c[cAt + r * ldc + q] = t[r * NR + q];
 }
 
 /** Reads the part of a C tile inside the matrix into `edgeTile` (row-major), zero elsewhere. */
 function readTile(c: Float64Array, cAt: number, ldc: number, rows: number, cols: number) {
   const t = edgeTile;
   t.fill(0);
-  for (let r = 0; r < rows; r++) for (let q = 0; q < cols; q++) t[r * NR + q] = c[cAt + r * ldc + q];
+  for (let r = 0; r < rows; r++)
+    for (let q = 0; q < cols; q++) t[r * NR + q] = c[cAt + r * ldc + q];
   return t;
 }

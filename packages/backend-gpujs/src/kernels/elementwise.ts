@@ -82,7 +82,9 @@ function emitPow(k: KernelSource, a: string, b: string): string {
   const nan = k.scalar(Number.NaN);
   const r = k.variable(`Math.pow(Math.abs(${a}), ${b})`);
   k.line(`if (${a} < 0) {`);
-  k.line(`if (Math.floor(${b}) === ${b}) { if (Math.floor(${b} * 0.5) !== ${b} * 0.5) { ${r} = -${r}; } }`);
+  k.line(
+    `if (Math.floor(${b}) === ${b}) { if (Math.floor(${b} * 0.5) !== ${b} * 0.5) { ${r} = -${r}; } }`,
+  );
   k.line(`else { ${r} = ${nan}; }`);
   k.line('}');
   k.line(`if (${a} === 0) { ${r} = ${b} > 0 ? 0 : ${k.scalar(Number.POSITIVE_INFINITY)}; }`);
@@ -163,9 +165,7 @@ export const where: KernelImpl<'Where'> = ([condition, x, y], _, backend) => {
 export const cast: KernelImpl<'Cast'> = ([x], { dtype }, backend) => {
   // Storage is float32 for every dtype, so widening casts keep the stored values.
   const widening =
-    dtype === x.dtype ||
-    dtype === 'float32' ||
-    (dtype === 'int32' && x.dtype === 'bool');
+    dtype === x.dtype || dtype === 'float32' || (dtype === 'int32' && x.dtype === 'bool');
   if (widening) return shareStorage(x, x.shape, dtype);
   return mapKernel(backend, 'cast', x.shape, dtype, (k, coords) => {
     const v = k.read(k.input(x), coords);

@@ -34,7 +34,11 @@ export function mapKernel(
 }
 
 /** A kernel output that shares the storage of `input` (a copy-free view or cast). */
-export function shareStorage(input: TensorInfo, shape: readonly number[], dtype: DType): TensorInfo {
+export function shareStorage(
+  input: TensorInfo,
+  shape: readonly number[],
+  dtype: DType,
+): TensorInfo {
   return { dataId: input.dataId, shape: [...shape], dtype };
 }
 

@@ -49,7 +49,8 @@ export const reduce: KernelImpl<'Reduce'> = ([x], { op, axes }, backend) => {
       const guard = reducedSize % REDUCE_BLOCK === 0 ? null : `${r} < ${reducedSize}`;
       const body = () => {
         const inner = k.unflatten(r, reducedShape);
-        emitCombine(k, op, acc, k.read(input, mergeCoords(coords, inner, axes)));
+        const kept = coords.slice(0, keptShape.length);
+        emitCombine(k, op, acc, k.read(input, mergeCoords(kept, inner, axes)));
       };
       if (guard) k.branch(guard, body);
       else body();

@@ -84,11 +84,7 @@ function zerosOf(like: HostTensor): HostTensor {
 }
 
 /** Compares the candidate's float32 results with the CPU backend's float64 results. */
-function compareResults(
-  got: HostResults,
-  want: HostResults,
-  tolerance: Tolerance,
-): Comparison[] {
+function compareResults(got: HostResults, want: HostResults, tolerance: Tolerance): Comparison[] {
   const comparisons: Comparison[] = [];
   for (const [label, reference] of Object.entries(want)) {
     const actual = got[label] ?? null;
@@ -134,11 +130,11 @@ async function runCrossBackend(
 }
 
 /**
- * The cross-backend cases: ops and layers on seeded random float32 inputs, with shapes that
- * stress a backend (size 1, primes, empty tensors, broadcast and expanded stride-0 dimensions,
- * reductions of 10^6 elements), and with `oversizeDim` > 0 the cases beyond one GPU texture.
- * The candidate runs in float32; the reference is the CPU backend in float64 on the same
- * values, so the comparison measures the candidate's own float32 error.
+ * Returns the cross-backend cases: ops and layers on seeded random float32 inputs, with shapes
+ * that stress a backend (size 1, primes, empty tensors, broadcast and expanded stride-0
+ * dimensions, reductions of 10^6 elements). With `oversizeDim` > 0 it adds the cases beyond
+ * one GPU texture. The candidate runs in float32 and the reference is the CPU backend in
+ * float64 on the same values, so the comparison measures the candidate's own float32 error.
  */
 export function crossBackendCases(options: CrossBackendOptions = {}): ConformanceCase[] {
   const seed = options.seed ?? 0;

@@ -1,5 +1,5 @@
-import * as mg from '@metagrad/core';
 import type { Tensor } from '@metagrad/core';
+import * as mg from '@metagrad/core';
 import {
   avgPool2d,
   batchNorm,
@@ -51,8 +51,14 @@ const BINARY: [op: string, kinds: [InputKind, InputKind], fn: (a: Tensor, b: Ten
 const BINARY_SHAPES: [number[], number[]][] = [
   [[1], [1]],
   [[7, 13], [13]],
-  [[7, 1], [1, 13]],
-  [[2, 1, 5], [3, 1]],
+  [
+    [7, 1],
+    [1, 13],
+  ],
+  [
+    [2, 1, 5],
+    [3, 1],
+  ],
   [[0, 3], [3]],
 ];
 
@@ -62,7 +68,12 @@ function elementwiseSpecs(): CrossBackendSpec[] {
   const specs: CrossBackendSpec[] = [];
   for (const [op, kind, fn] of UNARY) {
     for (const shape of [[1], [7, 13], [0, 5]]) {
-      specs.push({ op, name: shapeName(shape), inputs: [input(shape, kind)], call: ([x]) => fn(x) });
+      specs.push({
+        op,
+        name: shapeName(shape),
+        inputs: [input(shape, kind)],
+        call: ([x]) => fn(x),
+      });
     }
   }
   for (const [op, [kindA, kindB], fn] of BINARY) {
@@ -129,14 +140,29 @@ function reductionSpecs(): CrossBackendSpec[] {
       call: ([t]) => mg.sum(t, [0, 2], true),
     },
     { op: 'sum', name: '[1] axis=0', inputs: [input([1])], call: ([t]) => mg.sum(t, 0) },
-    { op: 'sum', name: '[0,5] axis=0 (empty)', inputs: [input([0, 5])], call: ([t]) => mg.sum(t, 0) },
+    {
+      op: 'sum',
+      name: '[0,5] axis=0 (empty)',
+      inputs: [input([0, 5])],
+      call: ([t]) => mg.sum(t, 0),
+    },
     { op: 'mean', name: '[7,13,5] axis=-1', inputs: x, call: ([t]) => mg.mean(t, -1) },
     { op: 'max', name: '[7,13,5] axis=1', inputs: x, call: ([t]) => mg.max(t, 1) },
     { op: 'min', name: '[7,13,5] axis=[0,2]', inputs: x, call: ([t]) => mg.min(t, [0, 2]) },
     { op: 'logSumExp', name: '[7,13,5] axis=2', inputs: x, call: ([t]) => mg.logSumExp(t, 2) },
     { op: 'argmax', name: '[7,13,5] axis=1', inputs: x, call: ([t]) => mg.argmax(t, 1) },
-    { op: 'argmax', name: '[7,13] axis=null (ties)', inputs: [input([7, 13], 'small-integer')], call: ([t]) => mg.argmax(t) },
-    { op: 'softmax', name: '[7,13] axis=1', inputs: [input([7, 13])], call: ([t]) => mg.softmax(t, 1) },
+    {
+      op: 'argmax',
+      name: '[7,13] axis=null (ties)',
+      inputs: [input([7, 13], 'small-integer')],
+      call: ([t]) => mg.argmax(t),
+    },
+    {
+      op: 'softmax',
+      name: '[7,13] axis=1',
+      inputs: [input([7, 13])],
+      call: ([t]) => mg.softmax(t, 1),
+    },
     {
       op: 'logSoftmax',
       name: '[7,13,5] axis=0',
@@ -383,7 +409,7 @@ function layerSpecs(): CrossBackendSpec[] {
   ];
 }
 
-/** The cross-backend cases that run on every backend. */
+/** Returns the cross-backend cases that run on every backend. */
 export function crossBackendSpecs(): CrossBackendSpec[] {
   return [
     ...elementwiseSpecs(),
@@ -395,7 +421,7 @@ export function crossBackendSpecs(): CrossBackendSpec[] {
 }
 
 /**
- * Cases with one dimension of `size` elements, meant to exceed one GPU texture: elementwise ops
+ * Returns the cases with one dimension of `size` elements, meant to exceed one GPU texture: elementwise ops
  * (also broadcast) and matmul with a long inner or outer dimension. None when `size` is 0.
  */
 export function oversizeSpecs(size: number): CrossBackendSpec[] {

@@ -75,7 +75,8 @@ export async function runFixture(
   backend: string,
 ): Promise<CaseOutcome> {
   const hasGrads = spec.grads !== undefined && spec.gradOutputs !== undefined;
-  const hasGradGrads = hasGrads && spec.gradGrads !== undefined && spec.gradGradVectors !== undefined;
+  const hasGradGrads =
+    hasGrads && spec.gradGrads !== undefined && spec.gradGradVectors !== undefined;
   let differentiable: number[] = [];
 
   const results = await evaluate(backend, () => {

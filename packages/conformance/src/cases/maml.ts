@@ -54,7 +54,7 @@ interface Task {
 type Params = Record<string, Record<string, Tensor>>;
 type Loss = (params: Params, x: Tensor, y: Tensor) => Tensor;
 
-/** The sinusoid regressor: an MLP 1-40-40-1 with ReLU (l1, l2, l3 in nn.Linear layout), MSE loss. */
+/** Computes the sinusoid regressor's MSE loss: an MLP 1-40-40-1 with ReLU (l1, l2, l3 as nn.Linear). */
 const sinusoidLoss: Loss = (p, x, y) => {
   const h1 = relu(linear(x, p.l1.weight, p.l1.bias));
   const h2 = relu(linear(h1, p.l2.weight, p.l2.bias));
@@ -78,8 +78,8 @@ const convLoss: Loss = (p, x, y) => {
 };
 
 /**
- * A bidirectional lstm (batchFirst, zero initial state), the forward and reverse final hidden
- * states concatenated, then linear -> mseLoss.
+ * Computes the loss of a bidirectional lstm (batchFirst, zero initial state) whose forward and
+ * reverse final hidden states are concatenated, then linear -> mseLoss.
  */
 const bilstmLoss: Loss = (p, x, y) => {
   const [, [hN]] = lstm(x, undefined, p.lstm, { bidirectional: true, batchFirst: true });
@@ -87,7 +87,7 @@ const bilstmLoss: Loss = (p, x, y) => {
   return mseLoss(linear(features, p.head.weight, p.head.bias), y);
 };
 
-/** The mean query loss over tasks after `innerSteps` SGD steps on each task's support set. */
+/** Returns the meta-objective: the mean query loss after `innerSteps` SGD steps per task. */
 function metaObjective(loss: Loss, c: MamlCase, tasks: Task[]): (params: Params) => Tensor {
   return (params) => {
     const losses = tasks.map((task) => {
@@ -104,7 +104,10 @@ function metaObjective(loss: Loss, c: MamlCase, tasks: Task[]): (params: Params)
 }
 
 /** The fixture tensors of a nested record in flattenTree order, with their dotted paths. */
-function flattenFixtureTree(tree: unknown, path = ''): { paths: string[]; leaves: FixtureTensor[] } {
+function flattenFixtureTree(
+  tree: unknown,
+  path = '',
+): { paths: string[]; leaves: FixtureTensor[] } {
   if (isFixtureTensor(tree)) return { paths: [path], leaves: [tree] };
   const paths: string[] = [];
   const leaves: FixtureTensor[] = [];
@@ -172,7 +175,8 @@ async function runMaml(
     dtype,
     tolerance,
   );
-  if (!whole.passed) whole.detail += `; largest difference in ${largestDifference(gotLeaves as HostTensor[], wantLeaves, expected.paths)}`;
+  if (!whole.passed)
+    whole.detail += `; largest difference in ${largestDifference(gotLeaves as HostTensor[], wantLeaves, expected.paths)}`;
   comparisons.push(whole);
   return { comparisons };
 }
@@ -197,14 +201,19 @@ const COMPOSITE_MODELS: [prefix: string, op: string, loss: Loss][] = [
   ['bilstm-linear', 'maml-bilstm-linear', bilstmLoss],
 ];
 
-/** The MAML meta-gradient cases (sinusoid MLP, conv2d + batchNorm, bidirectional lstm) per dtype. */
+/** Returns the MAML meta-gradient cases (sinusoid MLP, conv2d + batchNorm, bidirectional lstm) per dtype. */
 export function mamlCases(dtypes: readonly FloatDType[]): ConformanceCase[] {
   const sinusoid = loadFixture<{ cases: MamlCase[] }>('maml_sinusoid.json').cases;
   const composites = loadFixture<{ cases: MamlCase[] }>('maml_composites.json').cases;
-  const entries: [MamlCase, string, Loss][] = sinusoid.map((c) => [c, 'maml-sinusoid', sinusoidLoss]);
+  const entries: [MamlCase, string, Loss][] = sinusoid.map((c) => [
+    c,
+    'maml-sinusoid',
+    sinusoidLoss,
+  ]);
   for (const c of composites) {
     const model = COMPOSITE_MODELS.find(([prefix]) => c.name.startsWith(prefix));
-    if (!model) throw new Error(`conformance: maml_composites.json has an unknown model: ${c.name}`);
+    if (!model)
+      throw new Error(`conformance: maml_composites.json has an unknown model: ${c.name}`);
     entries.push([c, model[1], model[2]]);
   }
   return dtypes.flatMap((dtype) =>

@@ -4,7 +4,6 @@ import {
   fromTypedArray,
   Generator,
   keep,
-  memory,
   ones,
   type Tensor,
   tidy,
@@ -25,8 +24,8 @@ import {
   relu,
 } from '@metagrad/nn-functional';
 import { Adam } from '@metagrad/optim';
-import type { Comparison } from '../compare.js';
 import { onBackend } from '../evaluate.js';
+import { compareLiveCounts, liveCounts } from '../live_counts.js';
 import type { CaseOutcome, ConformanceCase } from '../types.js';
 import { drawInput, type InputSpec, SeededRandom } from './random_inputs.js';
 
@@ -110,39 +109,9 @@ function lstmSetup(random: SeededRandom, generator: Generator): TrainingSetup {
   };
 }
 
-/** Live tensors, bytes and storage buffers of one backend, from core's memory(). */
-function counts(backend: string): Record<string, number> {
-  const entry = memory().backends[backend];
-  return {
-    'live tensors': entry?.numTensors ?? 0,
-    'live bytes': entry?.numBytes ?? 0,
-    'data buffers': entry?.numDataBuffers ?? 0,
-  };
-}
-
-function compareCounts(
-  when: string,
-  before: Record<string, number>,
-  after: Record<string, number>,
-): Comparison[] {
-  return Object.keys(before).map((key) => {
-    const passed = after[key] === before[key];
-    const growth = Math.abs(after[key] - before[key]);
-    const comparison: Comparison = {
-      label: `${key} ${when}`,
-      passed,
-      error: before[key] === 0 ? growth : growth / before[key],
-      tolerance: { rtol: 0, atol: 0 },
-      ratio: passed ? 0 : Infinity,
-    };
-    if (!passed) comparison.detail = `${before[key]} before, ${after[key]} after`;
-    return comparison;
-  });
-}
-
 /**
- * Trains a layer with Adam on `backend` and checks that the live tensor, byte and buffer
- * counts are the same after `steps` more steps as after two warm-up steps (which create the
+ * Trains a layer with Adam on `backend` and checks its live tensor, byte and buffer counts.
+ * They must be the same after `steps` more steps as after two warm-up steps (which create the
  * optimizer state), and back to their starting values once everything is disposed.
  */
 async function runTrainingLoop(
@@ -150,7 +119,7 @@ async function runTrainingLoop(
   steps: number,
   backend: string,
 ): Promise<CaseOutcome> {
-  const initial = counts(backend);
+  const initial = liveCounts(backend);
   const model = onBackend(backend, () => setup(new SeededRandom(1), new Generator(1)));
   const optimizer = new Adam(model.params, { lr: 1e-3 });
   let buffers = model.buffers;
@@ -178,15 +147,15 @@ async function runTrainingLoop(
   try {
     await step();
     await step();
-    const warm = counts(backend);
+    const warm = liveCounts(backend);
     for (let i = 0; i < steps; i++) await step();
-    const trained = counts(backend);
+    const trained = liveCounts(backend);
     optimizer.dispose();
     dispose([buffers, model.batch]);
     return {
       comparisons: [
-        ...compareCounts(`after ${steps} more steps`, warm, trained),
-        ...compareCounts('after disposing the loop', initial, counts(backend)),
+        ...compareLiveCounts(`after ${steps} more steps`, warm, trained),
+        ...compareLiveCounts('after disposing the loop', initial, liveCounts(backend)),
       ],
     };
   } catch (error) {
@@ -201,14 +170,17 @@ export interface MemoryOptions {
   steps?: number;
 }
 
-const SETUPS: [op: string, name: string, setup: (r: SeededRandom, g: Generator) => TrainingSetup][] =
-  [
-    ['linear', 'training loop keeps memory flat', linearSetup],
-    ['conv2d+batchNorm', 'training loop keeps memory flat', convSetup],
-    ['lstm', 'training loop keeps memory flat', lstmSetup],
-  ];
+const SETUPS: [
+  op: string,
+  name: string,
+  setup: (r: SeededRandom, g: Generator) => TrainingSetup,
+][] = [
+  ['linear', 'training loop keeps memory flat', linearSetup],
+  ['conv2d+batchNorm', 'training loop keeps memory flat', convSetup],
+  ['lstm', 'training loop keeps memory flat', lstmSetup],
+];
 
-/** The memory cases: a training loop of linear, conv2d + batchNorm and a bidirectional lstm. */
+/** Returns the memory cases: a training loop of linear, conv2d + batchNorm and a bidirectional lstm. */
 export function memoryCases(options: MemoryOptions = {}): ConformanceCase[] {
   const steps = options.steps ?? 5;
   return SETUPS.map(

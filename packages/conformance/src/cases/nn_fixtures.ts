@@ -137,7 +137,7 @@ function extraExpected(c: NnCase): Record<string, FixtureTensor | null> | undefi
   };
 }
 
-/** The cases of nn.json (layers: outputs, gradients and second-order gradients) per dtype. */
+/** Returns the cases of nn.json (layers: outputs, gradients and second-order gradients) per dtype. */
 export function nnFixtureCases(dtypes: readonly FloatDType[]): ConformanceCase[] {
   const { cases } = loadFixture<{ cases: NnCase[] }>('nn.json');
   const missing = [...new Set(cases.map((c) => c.op))].filter((op) => !(op in LAYERS));

@@ -1,4 +1,4 @@
-import { loadFixture, type FixtureTensor, type FloatDType } from '../fixtures.js';
+import { type FixtureTensor, type FloatDType, loadFixture } from '../fixtures.js';
 import type { ConformanceCase } from '../types.js';
 import { runFixture } from './fixture_case.js';
 import { OPS } from './op_table.js';
@@ -20,7 +20,7 @@ function asList<T>(value: T | T[]): T[] {
   return Array.isArray(value) ? value : [value];
 }
 
-/** The cases of ops.json (core ops: outputs, gradients and second-order gradients) per dtype. */
+/** Returns the cases of ops.json (core ops: outputs, gradients and second-order gradients) per dtype. */
 export function opsFixtureCases(dtypes: readonly FloatDType[]): ConformanceCase[] {
   const { cases } = loadFixture<{ cases: OpCase[] }>('ops.json');
   const missing = [...new Set(cases.map((c) => c.op))].filter((op) => !(op in OPS));

@@ -1,6 +1,6 @@
 import type { TypedArray } from '@metagrad/core';
 
-/** How the values of a random input are drawn. */
+/** The distribution of a random input's values. */
 export type InputKind =
   /** Standard normal. */
   | 'normal'
@@ -75,7 +75,8 @@ export function drawInput(spec: InputSpec, random: SeededRandom): TypedArray {
     const max = spec.max ?? 2;
     return Int32Array.from({ length: size }, () => Math.floor(random.next() * max));
   }
-  if (kind === 'bool') return Uint8Array.from({ length: size }, () => (random.next() < 0.5 ? 1 : 0));
+  if (kind === 'bool')
+    return Uint8Array.from({ length: size }, () => (random.next() < 0.5 ? 1 : 0));
   const draw: () => number = {
     normal: () => random.normal(),
     positive: () => 0.1 + 2 * random.next(),

@@ -1,0 +1,132 @@
+import type { Conv2DAttrs, TypedArray } from '@metagrad/core';
+
+/** The sizes of a 2-D convolution, from the input and filter shapes and the attributes. */
+export interface ConvGeometry {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  o: number;
+  kh: number;
+  kw: number;
+  outH: number;
+  outW: number;
+  cPerGroup: number;
+  oPerGroup: number;
+  stride: [number, number];
+  dilation: [number, number];
+  top: number;
+  left: number;
+}
+
+export function convGeometry(
+  inputShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: Conv2DAttrs,
+): ConvGeometry {
+  const [n, c, h, w] = inputShape;
+  const [o, , kh, kw] = filterShape;
+  const [sh, sw] = attrs.stride;
+  const [dh, dw] = attrs.dilation;
+  const [top, bottom, left, right] = attrs.padding;
+  return {
+    n,
+    c,
+    h,
+    w,
+    o,
+    kh,
+    kw,
+    outH: Math.floor((h + top + bottom - dh * (kh - 1) - 1) / sh) + 1,
+    outW: Math.floor((w + left + right - dw * (kw - 1) - 1) / sw) + 1,
+    cPerGroup: c / attrs.groups,
+    oPerGroup: o / attrs.groups,
+    stride: [sh, sw],
+    dilation: [dh, dw],
+    top,
+    left,
+  };
+}
+
+/**
+ * The output columns [start, end) whose input column `ox * sw - left + kx * dw` lies inside
+ * the image, so the copy loops need no bounds test.
+ */
+function columnRange(g: ConvGeometry, kx: number): [number, number] {
+  const sw = g.stride[1];
+  const xOffset = kx * g.dilation[1] - g.left;
+  const start = Math.max(0, Math.ceil(-xOffset / sw));
+  const end = Math.min(g.outW, Math.floor((g.w - 1 - xOffset) / sw) + 1);
+  return [start, Math.max(start, end)];
+}
+
+/**
+ * Unfolds the channels [c0, c0 + cPerGroup) of one image into the column matrix
+ * cols[(c * kh + ky) * kw + kx][oy * outW + ox] = x[c0 + c][iy][ix], zero where the tap falls
+ * in the padding. `inBase` is the flat offset of the image's channel c0.
+ */
+export function im2col(
+  g: ConvGeometry,
+  input: TypedArray,
+  inBase: number,
+  cols: Float64Array,
+): void {
+  const plane = g.outH * g.outW;
+  const [sh, sw] = g.stride;
+  const [dh, dw] = g.dilation;
+  let row = 0;
+  for (let c = 0; c < g.cPerGroup; c++) {
+    const channel = inBase + c * g.h * g.w;
+    for (let ky = 0; ky < g.kh; ky++) {
+      for (let kx = 0; kx < g.kw; kx++) {
+        const [start, end] = columnRange(g, kx);
+        const xOffset = kx * dw - g.left;
+        const rowBase = row * plane;
+        for (let oy = 0; oy < g.outH; oy++) {
+          const at = rowBase + oy * g.outW;
+          const iy = oy * sh - g.top + ky * dh;
+          if (iy < 0 || iy >= g.h) {
+            cols.fill(0, at, at + g.outW);
+            continue;
+          }
+          const from = channel + iy * g.w + xOffset;
+          for (let ox = 0; ox < start; ox++) cols[at + ox] = 0;
+          for (let ox = start; ox < end; ox++) cols[at + ox] = input[from + ox * sw];
+          for (let ox = end; ox < g.outW; ox++) cols[at + ox] = 0;
+        }
+        row++;
+      }
+    }
+  }
+}
+
+/** The adjoint of `im2col`: adds every column entry back onto the input pixel it came from. */
+export function col2imAdd(
+  g: ConvGeometry,
+  cols: Float64Array,
+  acc: Float64Array,
+  inBase: number,
+): void {
+  const plane = g.outH * g.outW;
+  const [sh, sw] = g.stride;
+  const [dh, dw] = g.dilation;
+  let row = 0;
+  for (let c = 0; c < g.cPerGroup; c++) {
+    const channel = inBase + c * g.h * g.w;
+    for (let ky = 0; ky < g.kh; ky++) {
+      for (let kx = 0; kx < g.kw; kx++) {
+        const [start, end] = columnRange(g, kx);
+        const xOffset = kx * dw - g.left;
+        const rowBase = row * plane;
+        for (let oy = 0; oy < g.outH; oy++) {
+          const iy = oy * sh - g.top + ky * dh;
+          if (iy < 0 || iy >= g.h) continue;
+          const at = rowBase + oy * g.outW;
+          const to = channel + iy * g.w + xOffset;
+          for (let ox = start; ox < end; ox++) acc[to + ox * sw] += cols[at + ox];
+        }
+        row++;
+      }
+    }
+  }
+}

@@ -1,0 +1,104 @@
+;; The macro-kernel of the blocked matrix product, on float64 with 128-bit SIMD.
+;;
+;; Memory holds the packed panels that gemm.ts writes: A as row panels of 4 rows
+;; (a[(panel * kc + p) * 4 + r]) and B as column panels of 4 columns
+;; (b[(panel * kc + p) * 4 + col]), plus a block of C with 4 * colPanels columns per row.
+;; Every 4 x 4 tile of C is one micro-kernel call: eight f64x2 running sums, each updated as
+;; acc = acc + a * b for p = 0, 1, ..., kc - 1 in order. That is the order and rounding of the
+;; JavaScript micro-kernel (no fused multiply-add), so both paths give the same bits.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; C[tile] (+)= A[rowPanel] B[colPanel] for every tile of a (4 rowPanels) x (4 colPanels)
+  ;; block. $load = 1 starts from the values in C, 0 from zero.
+  (func (export "macroKernel")
+    (param $a i32) (param $b i32) (param $c i32)
+    (param $rowPanels i32) (param $colPanels i32) (param $kc i32) (param $load i32)
+    (local $ldc i32) (local $panelBytes i32)
+    (local $i i32) (local $j i32)
+    (local $ap i32) (local $bp i32) (local $cp i32) (local $end i32)
+    (local $av v128) (local $b01 v128) (local $b23 v128)
+    (local $c00 v128) (local $c02 v128) (local $c10 v128) (local $c12 v128)
+    (local $c20 v128) (local $c22 v128) (local $c30 v128) (local $c32 v128)
+    ;; A row of C is 4 * colPanels float64 values; a packed panel is kc * 4 float64 values.
+    (local.set $ldc (i32.shl (local.get $colPanels) (i32.const 5)))
+    (local.set $panelBytes (i32.shl (local.get $kc) (i32.const 5)))
+    (local.set $j (i32.const 0))
+    (block $doneColumns
+      (loop $columns
+        (br_if $doneColumns (i32.ge_u (local.get $j) (local.get $colPanels)))
+        (local.set $i (i32.const 0))
+        (block $doneRows
+          (loop $rows
+            (br_if $doneRows (i32.ge_u (local.get $i) (local.get $rowPanels)))
+            ;; cp = c + 4 * i * ldc + 32 * j
+            (local.set $cp
+              (i32.add (local.get $c)
+                (i32.add
+                  (i32.mul (i32.shl (local.get $i) (i32.const 2)) (local.get $ldc))
+                  (i32.shl (local.get $j) (i32.const 5)))))
+            (if (local.get $load)
+              (then
+                (local.set $c00 (v128.load (local.get $cp)))
+                (local.set $c02 (v128.load offset=16 (local.get $cp)))
+                (local.set $c10 (v128.load (i32.add (local.get $cp) (local.get $ldc))))
+                (local.set $c12 (v128.load offset=16 (i32.add (local.get $cp) (local.get $ldc))))
+                (local.set $c20
+                  (v128.load (i32.add (local.get $cp) (i32.shl (local.get $ldc) (i32.const 1)))))
+                (local.set $c22
+                  (v128.load offset=16
+                    (i32.add (local.get $cp) (i32.shl (local.get $ldc) (i32.const 1)))))
+                (local.set $c30
+                  (v128.load
+                    (i32.add (local.get $cp) (i32.mul (local.get $ldc) (i32.const 3)))))
+                (local.set $c32
+                  (v128.load offset=16
+                    (i32.add (local.get $cp) (i32.mul (local.get $ldc) (i32.const 3))))))
+              (else
+                (local.set $c00 (v128.const f64x2 0 0))
+                (local.set $c02 (v128.const f64x2 0 0))
+                (local.set $c10 (v128.const f64x2 0 0))
+                (local.set $c12 (v128.const f64x2 0 0))
+                (local.set $c20 (v128.const f64x2 0 0))
+                (local.set $c22 (v128.const f64x2 0 0))
+                (local.set $c30 (v128.const f64x2 0 0))
+                (local.set $c32 (v128.const f64x2 0 0))))
+            (local.set $ap (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $panelBytes))))
+            (local.set $bp (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $panelBytes))))
+            (local.set $end (i32.add (local.get $ap) (local.get $panelBytes)))
+            (block $doneDepth
+              (loop $depth
+                (br_if $doneDepth (i32.ge_u (local.get $ap) (local.get $end)))
+                (local.set $b01 (v128.load (local.get $bp)))
+                (local.set $b23 (v128.load offset=16 (local.get $bp)))
+                (local.set $av (v128.load64_splat (local.get $ap)))
+                (local.set $c00 (f64x2.add (local.get $c00) (f64x2.mul (local.get $av) (local.get $b01))))
+                (local.set $c02 (f64x2.add (local.get $c02) (f64x2.mul (local.get $av) (local.get $b23))))
+                (local.set $av (v128.load64_splat offset=8 (local.get $ap)))
+                (local.set $c10 (f64x2.add (local.get $c10) (f64x2.mul (local.get $av) (local.get $b01))))
+                (local.set $c12 (f64x2.add (local.get $c12) (f64x2.mul (local.get $av) (local.get $b23))))
+                (local.set $av (v128.load64_splat offset=16 (local.get $ap)))
+                (local.set $c20 (f64x2.add (local.get $c20) (f64x2.mul (local.get $av) (local.get $b01))))
+                (local.set $c22 (f64x2.add (local.get $c22) (f64x2.mul (local.get $av) (local.get $b23))))
+                (local.set $av (v128.load64_splat offset=24 (local.get $ap)))
+                (local.set $c30 (f64x2.add (local.get $c30) (f64x2.mul (local.get $av) (local.get $b01))))
+                (local.set $c32 (f64x2.add (local.get $c32) (f64x2.mul (local.get $av) (local.get $b23))))
+                (local.set $ap (i32.add (local.get $ap) (i32.const 32)))
+                (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+                (br $depth)))
+            (v128.store (local.get $cp) (local.get $c00))
+            (v128.store offset=16 (local.get $cp) (local.get $c02))
+            (v128.store (i32.add (local.get $cp) (local.get $ldc)) (local.get $c10))
+            (v128.store offset=16 (i32.add (local.get $cp) (local.get $ldc)) (local.get $c12))
+            (v128.store
+              (i32.add (local.get $cp) (i32.shl (local.get $ldc) (i32.const 1))) (local.get $c20))
+            (v128.store offset=16
+              (i32.add (local.get $cp) (i32.shl (local.get $ldc) (i32.const 1))) (local.get $c22))
+            (v128.store
+              (i32.add (local.get $cp) (i32.mul (local.get $ldc) (i32.const 3))) (local.get $c30))
+            (v128.store offset=16
+              (i32.add (local.get $cp) (i32.mul (local.get $ldc) (i32.const 3))) (local.get $c32))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $rows)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $columns)))))

@@ -1,0 +1,286 @@
+import '../src/register.js';
+import {
+  type Conv2DAttrs,
+  type DType,
+  Generator,
+  randn,
+  runKernel,
+  tensor,
+  type TypedArray,
+} from '@metagrad/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getCpuOptions, setCpuOptions } from '../src/index.js';
+
+// The blocked matmul and the im2col convolutions checked against plain loops written here, on
+// the WebAssembly SIMD path and on the plain JavaScript path.
+
+const generator = new Generator(7);
+
+/** op(a) @ op(b) summed in float64 over p = 0..k-1 in order, the order the kernel promises. */
+function referenceMatmul(
+  a: TypedArray,
+  b: TypedArray,
+  m: number,
+  k: number,
+  n: number,
+  transposeA: boolean,
+  transposeB: boolean,
+): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let acc = 0;
+      for (let p = 0; p < k; p++) {
+        const av = transposeA ? a[p * m + i] : a[i * k + p];
+        const bv = transposeB ? b[j * k + p] : b[p * n + j];
+        acc += av * bv;
+      }
+      out.push(acc);
+    }
+  }
+  return out;
+}
+
+function roundTo(dtype: DType, values: number[]): number[] {
+  return dtype === 'float32' ? values.map(Math.fround) : values;
+}
+
+function matmulSuite(): void {
+  // Sizes around and past the register tile (4), the packed depth (256), the packed rows (128)
+  // and the packed columns (1024).
+  const sizes: [number, number, number][] = [
+    [1, 1, 1],
+    [3, 5, 7],
+    [4, 4, 4],
+    [9, 257, 6],
+    [130, 300, 33],
+    [5, 20, 1030],
+  ];
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const [m, k, n] of sizes) {
+      for (const transposeA of [false, true]) {
+        for (const transposeB of [false, true]) {
+          it(`${dtype} m=${m} k=${k} n=${n} transposeA=${transposeA} transposeB=${transposeB}`, () => {
+            const a = randn(transposeA ? [k, m] : [m, k], { generator, dtype });
+            const b = randn(transposeB ? [n, k] : [k, n], { generator, dtype });
+            const out = runKernel('MatMul', [a, b], { transposeA, transposeB });
+            const want = referenceMatmul(
+              a.dataSync(),
+              b.dataSync(),
+              m,
+              k,
+              n,
+              transposeA,
+              transposeB,
+            );
+            expect(out.shape).toEqual([m, n]);
+            expect(Array.from(out.dataSync())).toEqual(roundTo(dtype, want));
+          });
+        }
+      }
+    }
+  }
+
+  it('should broadcast batch dimensions', () => {
+    const a = randn([2, 1, 3, 5], { generator, dtype: 'float64' });
+    const b = randn([4, 5, 2], { generator, dtype: 'float64' });
+    const out = runKernel('MatMul', [a, b], { transposeA: false, transposeB: false });
+    expect(out.shape).toEqual([2, 4, 3, 2]);
+    const av = a.dataSync();
+    const bv = b.dataSync();
+    const got = out.dataSync();
+    for (let i = 0; i < 2; i++) {
+      for (let j = 0; j < 4; j++) {
+        const want = referenceMatmul(
+          av.subarray(i * 15),
+          bv.subarray(j * 10),
+          3,
+          5,
+          2,
+          false,
+          false,
+        );
+        expect(Array.from(got.subarray((i * 4 + j) * 6, (i * 4 + j + 1) * 6))).toEqual(want);
+      }
+    }
+  });
+
+  it('should give NaN for 0 times infinity, as PyTorch does', () => {
+    const a = tensor(new Float64Array([0, 1]), { shape: [1, 2], dtype: 'float64' });
+    const b = tensor(new Float64Array([Number.POSITIVE_INFINITY, 1]), {
+      shape: [2, 1],
+      dtype: 'float64',
+    });
+    const out = runKernel('MatMul', [a, b], { transposeA: false, transposeB: false });
+    expect(Number.isNaN(out.dataSync()[0])).toBe(true);
+  });
+}
+
+interface ConvCase {
+  input: [number, number, number, number];
+  filter: [number, number, number, number];
+  attrs: Conv2DAttrs;
+}
+
+/**
+ * The convolution as a sum over every (output pixel, filter tap) pair that reads a real input
+ * pixel: y[b][o][oy][ox] += x[b][c][iy][ix] * w[o][c - group start][ky][kx]. Calls `visit`
+ * with the flat offsets into x, w and y, so one loop defines all three kernels.
+ */
+function forEachConvTerm(
+  { input, filter, attrs }: ConvCase,
+  visit: (xAt: number, wAt: number, yAt: number) => void,
+): [number, number] {
+  const [n, c, h, w] = input;
+  const [o, cPerGroup, kh, kw] = filter;
+  const [top, bottom, left, right] = attrs.padding;
+  const outH =
+    Math.floor((h + top + bottom - attrs.dilation[0] * (kh - 1) - 1) / attrs.stride[0]) + 1;
+  const outW =
+    Math.floor((w + left + right - attrs.dilation[1] * (kw - 1) - 1) / attrs.stride[1]) + 1;
+  const oPerGroup = o / attrs.groups;
+  for (let b = 0; b < n; b++) {
+    for (let oc = 0; oc < o; oc++) {
+      const group = Math.floor(oc / oPerGroup);
+      for (let oy = 0; oy < outH; oy++) {
+        for (let ox = 0; ox < outW; ox++) {
+          for (let ci = 0; ci < cPerGroup; ci++) {
+            for (let ky = 0; ky < kh; ky++) {
+              for (let kx = 0; kx < kw; kx++) {
+                const iy = oy * attrs.stride[0] - top + ky * attrs.dilation[0];
+                const ix = ox * attrs.stride[1] - left + kx * attrs.dilation[1];
+                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                const xAt = ((b * c + group * cPerGroup + ci) * h + iy) * w + ix;
+                const wAt = ((oc * cPerGroup + ci) * kh + ky) * kw + kx;
+                const yAt = ((b * o + oc) * outH + oy) * outW + ox;
+                visit(xAt, wAt, yAt);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return [outH, outW];
+}
+
+function expectClose(got: TypedArray, want: Float64Array, relative: number): void {
+  expect(got.length).toBe(want.length);
+  let error = 0;
+  let norm = 0;
+  for (let i = 0; i < want.length; i++) {
+    error += (got[i] - want[i]) ** 2;
+    norm += want[i] ** 2;
+  }
+  expect(Math.sqrt(error)).toBeLessThanOrEqual(relative * Math.sqrt(norm));
+}
+
+function convSuite(): void {
+  const cases: [string, ConvCase][] = [
+    [
+      'x=[2,3,5,5] w=[4,3,3,3] pad=1',
+      {
+        input: [2, 3, 5, 5],
+        filter: [4, 3, 3, 3],
+        attrs: { stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1 },
+      },
+    ],
+    [
+      'x=[2,3,7,6] w=[4,3,3,3] stride=2 pad=1',
+      {
+        input: [2, 3, 7, 6],
+        filter: [4, 3, 3, 3],
+        attrs: { stride: [2, 2], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1 },
+      },
+    ],
+    [
+      'x=[1,4,9,8] w=[6,2,3,2] stride=[2,1] pad=[0,2,1,0] dilation=[2,1] groups=2',
+      {
+        input: [1, 4, 9, 8],
+        filter: [6, 2, 3, 2],
+        attrs: { stride: [2, 1], padding: [0, 2, 1, 0], dilation: [2, 1], groups: 2 },
+      },
+    ],
+    [
+      'x=[3,6,6,6] w=[6,2,1,1] groups=3',
+      {
+        input: [3, 6, 6, 6],
+        filter: [6, 2, 1, 1],
+        attrs: { stride: [1, 1], padding: [0, 0, 0, 0], dilation: [1, 1], groups: 3 },
+      },
+    ],
+    [
+      'x=[1,2,3,3] w=[2,2,3,3] stride=3 pad=4 dilation=2',
+      {
+        input: [1, 2, 3, 3],
+        filter: [2, 2, 3, 3],
+        attrs: { stride: [3, 3], padding: [4, 4, 4, 4], dilation: [2, 2], groups: 1 },
+      },
+    ],
+    [
+      'x=[2,40,6,6] w=[8,40,3,3] pad=1 (depth past one packed block)',
+      {
+        input: [2, 40, 6, 6],
+        filter: [8, 40, 3, 3],
+        attrs: { stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1 },
+      },
+    ],
+  ];
+  for (const [name, conv] of cases) {
+    it(`float64 ${name}`, () => {
+      const x = randn(conv.input, { generator, dtype: 'float64' });
+      const w = randn(conv.filter, { generator, dtype: 'float64' });
+      const y = runKernel('Conv2D', [x, w], conv.attrs);
+      const dy = randn(y.shape, { generator, dtype: 'float64' });
+      const dx = runKernel('Conv2DBackpropInput', [dy, w], {
+        ...conv.attrs,
+        inputShape: [...conv.input],
+      });
+      const dw = runKernel('Conv2DBackpropFilter', [x, dy], {
+        ...conv.attrs,
+        filterShape: [...conv.filter],
+      });
+      const xv = x.dataSync();
+      const wv = w.dataSync();
+      const dyv = dy.dataSync();
+      const wantY = new Float64Array(y.size);
+      const wantDx = new Float64Array(x.size);
+      const wantDw = new Float64Array(w.size);
+      const [outH, outW] = forEachConvTerm(conv, (xAt, wAt, yAt) => {
+        wantY[yAt] += xv[xAt] * wv[wAt];
+        wantDx[xAt] += dyv[yAt] * wv[wAt];
+        wantDw[wAt] += dyv[yAt] * xv[xAt];
+      });
+      expect(y.shape).toEqual([conv.input[0], conv.filter[0], outH, outW]);
+      expectClose(y.dataSync(), wantY, 1e-14);
+      expectClose(dx.dataSync(), wantDx, 1e-14);
+      expectClose(dw.dataSync(), wantDw, 1e-14);
+    });
+  }
+}
+
+const simdAvailable = setCpuOptions({ simd: true }).simd;
+const initialOptions = getCpuOptions();
+afterAll(() => setCpuOptions(initialOptions));
+
+describe.each([
+  { path: 'simd', simd: true },
+  { path: 'plain', simd: false },
+])('$path kernels', ({ simd }) => {
+  beforeAll(() => {
+    setCpuOptions({ simd });
+  });
+
+  it('should run on the requested path', () => {
+    expect(getCpuOptions().simd).toBe(simd && simdAvailable);
+  });
+
+  describe('blocked matmul', matmulSuite);
+  describe('im2col convolutions', convSuite);
+});
+
+describe('simd availability', () => {
+  it('Node 20 should provide WebAssembly SIMD', () => {
+    expect(simdAvailable).toBe(true);
+  });
+});

@@ -1,0 +1,53 @@
+import '@metagrad/backend-cpu/register';
+import { type GpujsBackend, type GpujsMode, registerGpujsBackend } from '../../src/index.js';
+
+/** A gpu.js mode the tests run in, with its backend or the reason it is unavailable. */
+export interface Tier {
+  readonly mode: GpujsMode;
+  readonly backend: GpujsBackend | null;
+  readonly unavailable: string;
+}
+
+const HOW_TO_ENABLE_GL =
+  'build the optional `gl` package (libxi-dev installed, then ' +
+  '`npm_config_build_from_source=true npm_config_nodedir=/usr npx pnpm@10.34.9 -r rebuild gl`) ' +
+  'and run the tests under `xvfb-run -a`';
+
+/** Whether CI asked every tier to run, so that an unavailable tier fails instead of skipping. */
+export const REQUIRE_ALL_TIERS = process.env.METAGRAD_REQUIRE_ALL_TIERS === '1';
+
+/**
+ * Registers the gpujs backend in `mode` under the name `gpujs-<mode><suffix>`. Headless GL
+ * may be unavailable (no display or no built `gl`); the tier then records why.
+ */
+export function openTier(
+  mode: GpujsMode,
+  options: { maxChunkElements?: number; suffix?: string; kernelCacheSize?: number } = {},
+): Tier {
+  try {
+    const backend = registerGpujsBackend({
+      mode,
+      name: `gpujs-${mode}${options.suffix ?? ''}`,
+      maxChunkElements: options.maxChunkElements,
+      kernelCacheSize: options.kernelCacheSize,
+    });
+    return { mode, backend, unavailable: '' };
+  } catch (error) {
+    if (mode !== 'headlessgl') throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    return { mode, backend: null, unavailable: `${reason}. To enable: ${HOW_TO_ENABLE_GL}` };
+  }
+}
+
+/** The tiers every test file runs: webasm always, headlessgl where it starts. */
+export function openTiers(
+  options: { maxChunkElements?: number; suffix?: string; kernelCacheSize?: number } = {},
+): Tier[] {
+  return [openTier('webasm', options), openTier('headlessgl', options)];
+}
+
+/** The describe title of a tier, saying why it skips when it does. */
+export function tierTitle(tier: Tier): string {
+  if (tier.backend) return `gpujs ${tier.mode}`;
+  return `gpujs ${tier.mode} (skipped: ${tier.unavailable})`;
+}
