@@ -5,8 +5,8 @@ export default defineConfig({
   base: './',
   build: {
     target: 'es2022',
-    // The gpujs backend's chunk is about 650 kB, most of it gpu.js's browser build (its
-    // JavaScript-to-GLSL compiler). The page loads it on demand, so the limit is raised for it.
+    // The gpujs backend's chunk is about 650 kB, most of it gpu.js's browser build. The page
+    // loads it on demand, so the limit is raised for it.
     chunkSizeWarningLimit: 800,
   },
 });

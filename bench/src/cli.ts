@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { runWorkload, type WorkloadResult } from './harness.js';
+import { childRunner } from './child_runner.js';
+import { GRADIENT_TOLERANCE, runWorkload, type WorkloadResult } from './harness.js';
 import { pytorchColumn } from './pytorch.js';
 import { computeReference } from './reference.js';
 import {
@@ -14,12 +15,7 @@ import {
   type SystemInfo,
 } from './report.js';
 import { DEFAULT_POLICY, type RunPolicy } from './stats.js';
-import type { System } from './system.js';
-import { jaxSystem } from './systems/jax.js';
-import { jsPytorchSystem } from './systems/js_pytorch.js';
-import { metagradCpu } from './systems/metagrad.js';
-import { tfjsSystem } from './systems/tfjs.js';
-import { packageVersion } from './versions.js';
+import { SYSTEM_NAMES } from './systems/names.js';
 import { makeInputs, WORKLOADS } from './workloads.js';
 
 const USAGE = `Usage: node dist/cli.js [options]
@@ -30,25 +26,13 @@ present).
 
 Options:
   --workloads LIST   comma-separated workload ids (default: all): ${WORKLOADS.map((w) => w.id).join(', ')}
-  --systems LIST     comma-separated system names (default: all): ${Object.keys(FACTORIES()).join(', ')}
+  --systems LIST     comma-separated system names (default: all): ${SYSTEM_NAMES.join(', ')}
   --runs N           timed runs per system when a run is fast (default ${DEFAULT_POLICY.runs})
   --budget S         seconds one system may spend on one workload before its runs are cut (default ${DEFAULT_POLICY.budgetMs / 1000})
   --cap S            a warm-up run longer than this many seconds is not timed further (default ${DEFAULT_POLICY.capMs / 1000})
   --out DIR          output folder (default: results next to this package)
   -h, --help         show this help
 `;
-
-/** Returns the system factories by name. A factory sets up its library or raises the reason it cannot. */
-function FACTORIES(): Record<string, () => Promise<System>> {
-  return {
-    'metagrad-cpu': async () => metagradCpu(packageVersion('@metagrad/core')),
-    'jax-js-eager': () => jaxSystem(false),
-    'jax-js-jit': () => jaxSystem(true),
-    'tfjs-cpu': () => tfjsSystem('cpu'),
-    'tfjs-wasm': () => tfjsSystem('wasm'),
-    'js-pytorch': () => jsPytorchSystem(),
-  };
-}
 
 function parseList(value: string | undefined, known: readonly string[], option: string): string[] {
   if (value === undefined) return [...known];
@@ -88,13 +72,12 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const factories = FACTORIES();
   const workloadIds = parseList(
     values.workloads,
     WORKLOADS.map((w) => w.id),
     'workloads',
   );
-  const systemNames = parseList(values.systems, Object.keys(factories), 'systems');
+  const systemNames = parseList(values.systems, SYSTEM_NAMES, 'systems');
   const policy: RunPolicy = {
     ...DEFAULT_POLICY,
     runs: Math.round(positiveNumber('runs', values.runs, DEFAULT_POLICY.runs)),
@@ -106,18 +89,8 @@ async function main(): Promise<void> {
 
   const started = performance.now();
   const loadStart = loadAverage();
-  const systems: System[] = [];
-  const unavailable: BenchReport['unavailable'] = [];
-  for (const name of systemNames) {
-    try {
-      systems.push(await factories[name]());
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      unavailable.push({ name, reason });
-      console.log(`${name}: unavailable: ${reason}`);
-    }
-  }
-
+  const workerPath = join(distDir, 'worker.js');
+  const infoByName = new Map<string, SystemInfo>();
   const workloads: WorkloadResult[] = [];
   for (const workload of WORKLOADS.filter((w) => workloadIds.includes(w.id))) {
     console.log(workload.title);
@@ -128,16 +101,22 @@ async function main(): Promise<void> {
       const seconds = (performance.now() - referenceStart) / 1000;
       console.log(`  float64 reference (metagrad cpu): ${seconds.toFixed(1)} s`);
     }
-    workloads.push(
-      await runWorkload(workload, inputs, systems, reference, policy, (line) => console.log(line)),
+    const runners = systemNames.map((name) => childRunner(workerPath, name, workload.id));
+    const { result, infos } = await runWorkload(workload, runners, reference, policy, (line) =>
+      console.log(line),
     );
+    workloads.push(result);
+    for (const info of infos) if (!infoByName.has(info.name)) infoByName.set(info.name, info);
   }
 
-  const infos: SystemInfo[] = systems.map(({ name, packages, details }) => ({
-    name,
-    packages,
-    details,
-  }));
+  const infos: SystemInfo[] = systemNames.map(
+    (name) =>
+      infoByName.get(name) ?? {
+        name,
+        packages: {},
+        details: 'could not be set up (see the errors below)',
+      },
+  );
   const pytorchFile = join(out, 'pytorch.json');
   if (existsSync(pytorchFile)) {
     const column = pytorchColumn(JSON.parse(readFileSync(pytorchFile, 'utf8')));
@@ -153,9 +132,8 @@ async function main(): Promise<void> {
     machine: describeMachine(),
     loadAverage: { start: loadStart, end: loadAverage() },
     policy,
-    gradientTolerance: 1e-3,
+    gradientTolerance: GRADIENT_TOLERANCE,
     systems: infos,
-    unavailable,
     workloads,
     durationSeconds: (performance.now() - started) / 1000,
   };

@@ -1,5 +1,7 @@
 import { flattenParams } from './data.js';
 import type { Reference } from './reference.js';
+import type { SystemInfo } from './report.js';
+import { OverCapError, type Runner } from './runner.js';
 import {
   plannedRuns,
   type RunPolicy,
@@ -7,8 +9,8 @@ import {
   summarize,
   type TimingSummary,
 } from './stats.js';
-import { type Prepared, type System, UnsupportedError } from './system.js';
-import type { Workload, WorkloadInputs } from './workloads.js';
+import { UnsupportedError } from './system.js';
+import type { Workload } from './workloads.js';
 
 /**
  * A float32 gradient whose relative error against the float64 reference exceeds this is
@@ -47,25 +49,16 @@ function describeError(error: unknown): string {
   return message.split('\n')[0].slice(0, 300);
 }
 
-function failure(system: System, error: unknown): Entry {
-  const unsupported = error instanceof UnsupportedError || system.isUnsupported?.(error) === true;
-  return {
-    system: system.name,
-    status: unsupported ? 'unsupported' : 'failed',
-    reason: describeError(error),
-  };
-}
-
-async function timeRun(system: System, prepared: Prepared): Promise<number> {
-  await system.activate();
-  const start = performance.now();
-  await prepared.run();
-  return performance.now() - start;
+function failure(system: string, error: unknown): Entry {
+  if (error instanceof OverCapError) {
+    return { system, status: 'over the cap', warmupMs: error.elapsedMs };
+  }
+  const status = error instanceof UnsupportedError ? 'unsupported' : 'failed';
+  return { system, status, reason: describeError(error) };
 }
 
 interface Contender {
-  system: System;
-  prepared: Prepared;
+  runner: Runner;
   entry: Entry;
   runs: number;
   times: number[];
@@ -73,84 +66,80 @@ interface Contender {
 
 /** Prepares a workload on one system, checks its gradient and warms it up. */
 async function warmUp(
-  system: System,
-  workload: Workload,
-  inputs: WorkloadInputs[keyof WorkloadInputs],
+  runner: Runner,
   reference: Reference | null,
   policy: RunPolicy,
+  infos: SystemInfo[],
 ): Promise<Contender | Entry> {
-  const prepare = system.prepare[workload.id] as
-    | ((inputs: WorkloadInputs[keyof WorkloadInputs]) => Prepared | Promise<Prepared>)
-    | undefined;
-  if (!prepare) {
-    return { system: system.name, status: 'failed', reason: 'no implementation in the bench' };
-  }
-  let prepared: Prepared | undefined;
   try {
-    await system.activate();
-    prepared = await prepare(inputs);
-    const entry: Entry = { system: system.name, status: 'ok' };
-    if (reference && prepared.gradient) {
-      const gradient = flattenParams(await prepared.gradient(), reference.names);
-      entry.gradientError = relativeError(gradient, reference.gradient);
+    const { info, gradient } = await runner.prepare(policy.capMs);
+    infos.push(info);
+    const entry: Entry = { system: runner.name, status: 'ok' };
+    if (reference && gradient) {
+      entry.gradientError = relativeError(
+        flattenParams(gradient, reference.names),
+        reference.gradient,
+      );
       entry.gradientWrong = !(entry.gradientError <= GRADIENT_TOLERANCE);
     }
-    let warmupMs = await timeRun(system, prepared);
-    if (warmupMs <= policy.slowRunMs) warmupMs = await timeRun(system, prepared);
+    let warmupMs = await runner.run(policy.capMs);
+    if (warmupMs <= policy.slowRunMs) warmupMs = await runner.run(policy.capMs);
     entry.warmupMs = warmupMs;
     const { runs, overCap } = plannedRuns(warmupMs, policy);
     entry.cut = overCap && runs > 0;
     if (runs === 0) entry.status = 'over the cap';
-    return { system, prepared, entry, runs, times: [] };
+    return { runner, entry, runs, times: [] };
   } catch (error) {
-    prepared?.dispose();
-    return failure(system, error);
+    runner.close();
+    return failure(runner.name, error);
   }
 }
 
 /**
  * Runs one workload on every system: prepare, gradient check and warm-up per system, then the
  * timed runs interleaved round by round, so that a change in machine load hits every system.
+ * Returns the results and the description of each system that could be set up.
  */
 export async function runWorkload(
   workload: Workload,
-  inputs: WorkloadInputs[keyof WorkloadInputs],
-  systems: readonly System[],
+  runners: readonly Runner[],
   reference: Reference | null,
   policy: RunPolicy,
   log: (line: string) => void = () => {},
-): Promise<WorkloadResult> {
+): Promise<{ result: WorkloadResult; infos: SystemInfo[] }> {
   const contenders: Contender[] = [];
   const entries: Entry[] = [];
-  for (const system of systems) {
-    const outcome = await warmUp(system, workload, inputs, reference, policy);
+  const infos: SystemInfo[] = [];
+  for (const runner of runners) {
+    const outcome = await warmUp(runner, reference, policy, infos);
     const entry = 'entry' in outcome ? outcome.entry : outcome;
     entries.push(entry);
     if ('entry' in outcome) contenders.push(outcome);
-    log(`  ${system.name}: ${describeEntry(entry)}`);
+    log(`  ${runner.name}: ${describeEntry(entry)}`);
   }
   const rounds = Math.max(0, ...contenders.map((c) => c.runs));
   for (let round = 0; round < rounds; round++) {
     for (const contender of contenders) {
       if (round >= contender.runs || contender.entry.status !== 'ok') continue;
       try {
-        contender.times.push(await timeRun(contender.system, contender.prepared));
+        contender.times.push(await contender.runner.run(policy.capMs));
       } catch (error) {
-        Object.assign(contender.entry, failure(contender.system, error));
+        Object.assign(contender.entry, failure(contender.runner.name, error));
       }
     }
   }
   for (const contender of contenders) {
     if (contender.entry.status === 'ok') contender.entry.timing = summarize(contender.times);
-    contender.prepared.dispose();
+    contender.runner.close();
   }
-  return {
+  const result = {
     id: workload.id,
     title: workload.title,
     check: workload.check,
     orderGap: reference?.orderGap,
     entries,
   };
+  return { result, infos };
 }
 
 function describeEntry(entry: Entry): string {

@@ -13,7 +13,7 @@ export interface PytorchResults {
   results: Record<string, TimingSummary>;
 }
 
-export const PYTORCH_SYSTEM = 'PyTorch cpu';
+export const PYTORCH_SYSTEM = 'pytorch-cpu';
 
 /** Turns pytorch.json into a table column: its system row and one entry per workload. */
 export function pytorchColumn(file: PytorchResults): {

@@ -26,8 +26,6 @@ export interface BenchReport {
   policy: RunPolicy;
   gradientTolerance: number;
   systems: SystemInfo[];
-  /** Systems that could not be set up at all, with the error. */
-  unavailable: { name: string; reason: string }[];
   workloads: WorkloadResult[];
   durationSeconds: number;
 }
@@ -107,7 +105,6 @@ export function renderMarkdown(report: BenchReport): string {
           .map(([name, version]) => `${name} ${version}`)
           .join(', ')} | ${escapeCell(s.details)} |`,
     ),
-    ...report.unavailable.map((s) => `| ${s.name} | | unavailable: ${escapeCell(s.reason)} |`),
     '',
   ];
   const names = report.systems.map((s) => s.name);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runWorkload } from '../src/harness.js';
 import type { Reference } from '../src/reference.js';
+import { localRunner, type Runner } from '../src/runner.js';
 import { DEFAULT_POLICY } from '../src/stats.js';
 import { type Prepared, type System, UnsupportedError } from '../src/system.js';
 import type { Workload } from '../src/workloads.js';
@@ -8,10 +9,14 @@ import type { Workload } from '../src/workloads.js';
 const workload: Workload = { id: 'matmul256', title: 'tiny', check: 'second-order' };
 const reference: Reference = { names: ['w'], gradient: Float64Array.from([3, 4]), orderGap: 0.5 };
 const policy = { ...DEFAULT_POLICY, runs: 4, budgetMs: 60_000 };
-const inputs = {
+const inputs = () => ({
   a: { shape: [1], data: new Float64Array(1) },
   b: { shape: [1], data: new Float64Array(1) },
-};
+});
+
+function runner(system: System): Runner {
+  return localRunner(async () => system, 'matmul256', inputs, system.name);
+}
 
 /** Builds a fake system that returns `gradient` and logs its name on each run. */
 function fakeSystem(
@@ -66,20 +71,20 @@ describe('runWorkload', () => {
     const log: string[] = [];
     const exact = fakeSystem('exact', [3, 4], log);
     const wrong = fakeSystem('wrong', [3, 4.5], log);
-    const result = await runWorkload(workload, inputs, [exact, wrong], reference, policy);
-    const [exactEntry, wrongEntry] = result.entries;
+    const result = await runWorkload(workload, [exact, wrong].map(runner), reference, policy);
+    const [exactEntry, wrongEntry] = result.result.entries;
     expect(exact.runsBeforeGradient).toBe(0);
     expect(exactEntry.gradientError).toBe(0);
     expect(exactEntry.gradientWrong).toBe(false);
     expect(wrongEntry.gradientError).toBeCloseTo(0.1, 12);
     expect(wrongEntry.gradientWrong).toBe(true);
-    expect(result.orderGap).toBe(0.5);
+    expect(result.result.orderGap).toBe(0.5);
   });
 
   it('interleaves the timed runs round by round', async () => {
     const log: string[] = [];
     const systems = [fakeSystem('a', [3, 4], log), fakeSystem('b', [3, 4], log)];
-    const result = await runWorkload(workload, inputs, systems, reference, policy);
+    const { result } = await runWorkload(workload, systems.map(runner), reference, policy);
     // Two warm-up runs each, then four rounds.
     expect(log).toEqual(['a', 'a', 'b', 'b', 'a', 'b', 'a', 'b', 'a', 'b', 'a', 'b']);
     for (const entry of result.entries) {
@@ -94,7 +99,7 @@ describe('runWorkload', () => {
       throwingSystem('kernel', new Error("Kernel 'Conv' not registered"), () => true),
       throwingSystem('broken', new Error('index out of range')),
     ];
-    const result = await runWorkload(workload, inputs, systems, reference, policy);
+    const { result } = await runWorkload(workload, systems.map(runner), reference, policy);
     expect(result.entries.map((e) => [e.status, e.reason])).toEqual([
       ['unsupported', 'has no conv op'],
       ['unsupported', "Kernel 'Conv' not registered"],

@@ -1,22 +1,36 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { loadSafetensors, saveSafetensors, unflattenDotted } from '@metagrad/core';
+import type { TrainSet } from './data.js';
 import { BLOCKS, type ConvNetConfig, type ConvNetParams, featureSize } from './model.js';
 
-/** Writes the weights with PyTorch's state_dict naming (`conv1.weight`, `bn1.bias`, ...). */
-export function saveWeights(path: string, params: ConvNetParams, config: ConvNetConfig): void {
-  const metadata = {
+/** Meta-learned weights with the architecture they need and the characters they saw. */
+export interface SavedWeights {
+  params: ConvNetParams;
+  config: ConvNetConfig;
+  /** The background characters of meta-training, or null when the file does not say. */
+  trainSet: TrainSet | null;
+}
+
+/**
+ * Writes the weights with PyTorch's state_dict naming (`conv1.weight`, `bn1.bias`, ...), and
+ * the architecture and training set in the metadata.
+ */
+export function saveWeights(path: string, weights: SavedWeights): void {
+  const { params, config } = weights;
+  const metadata: Record<string, string> = {
     format: 'pt',
     ways: String(config.ways),
     filters: String(config.filters),
     maxPool: String(config.maxPool),
   };
+  if (weights.trainSet) metadata.trainSet = weights.trainSet;
   // Through a temporary file, so an interrupted write never leaves a truncated file.
   writeFileSync(`${path}.tmp`, saveSafetensors(params, metadata));
   renameSync(`${path}.tmp`, path);
 }
 
 /** Reads weights saved by {@link saveWeights} and checks every expected tensor and shape. */
-export function loadWeights(path: string): { params: ConvNetParams; config: ConvNetConfig } {
+export function loadWeights(path: string): SavedWeights {
   const { tensors, metadata } = loadSafetensors(readFileSync(path));
   const config: ConvNetConfig = {
     ways: Number(metadata.ways),
@@ -48,5 +62,7 @@ export function loadWeights(path: string): { params: ConvNetParams; config: Conv
       );
     }
   }
-  return { params, config };
+  const trainSet =
+    metadata.trainSet === 'both' || metadata.trainSet === 'small1' ? metadata.trainSet : null;
+  return { params, config, trainSet };
 }

@@ -4,13 +4,17 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { registerCpuBackend } from '@metagrad/backend-cpu';
 import { dispose, setBackend } from '@metagrad/core';
-import { loadWeights, saveWeights } from './checkpoint.js';
+import { loadWeights, type SavedWeights, saveWeights } from './checkpoint.js';
 import { drawEpisode, plotTraining } from './figures.js';
 import { evaluateAll, formatRow, pictureOfRun } from './report.js';
 import { metaTrain, type TrainConfig, type TrainResult } from './train.js';
 
-/** The settings of `--paper`: the long run, sized for about 30 minutes on 2 cores. */
-const PAPER = { iterations: 3000, metaBatch: 8 };
+/**
+ * `--paper`: the length and meta-batch of the 5-way 1-shot Omniglot command in MAML's
+ * reference code. `--long`: the run sized for about 30 minutes of CPU time on this backend.
+ */
+const PAPER = { iterations: 40000, metaBatch: 32 };
+const LONG = { iterations: 600, metaBatch: 4 };
 
 const USAGE = `Usage: omniglot-maml [options]
 
@@ -20,12 +24,15 @@ small background sets, then reports Lake's 20-way one-shot error on the 20 evalu
 accuracy on the alphabets found only in small2. Writes weights, results and figures to --out.
 
 Options:
-  --iterations N          meta-training iterations (default 300)
-  --paper                 the long run: ${PAPER.iterations} iterations, meta-batch ${PAPER.metaBatch}
+  --iterations N          meta-training iterations (default 100)
+  --long                  the 30-minute run: ${LONG.iterations} iterations, meta-batch ${LONG.metaBatch}
+  --paper                 MAML's reference length: ${PAPER.iterations} iterations, meta-batch ${PAPER.metaBatch}
+                          (an estimated 3 s of CPU time per 4 tasks here: days)
   --seed N                random seed of the run (default 0)
   --ways N                classes per task (default 5)
   --shots K               support images per class (default 1)
-  --queries Q             query images per class in training tasks (default 5)
+  --queries Q             query images per class in training tasks (default 1; MAML's
+                          reference code uses K for K-shot Omniglot)
   --inner-steps N         inner SGD steps during meta-training (default 1)
   --test-steps N          inner SGD steps at test time (default 3)
   --inner-lr A            inner SGD learning rate (default 0.4)
@@ -35,7 +42,8 @@ Options:
   --max-pool              stride-1 convolutions with 2x2 max pooling instead of stride 2
   --filters N             filters per convolution (default 64)
   --train-set SET         both (default: all background characters) or small1 (leaves the
-                          alphabets only in small2 for the held-out tests)
+                          alphabets only in small2 for the held-out tests); with
+                          --eval-only, states it for a weights file that does not
   --no-augment            no random affine distortion of training images
   --run-episodes N        5-way episodes per Lake run at test time (default 10)
   --eval-episodes N       episodes per held-out N-way K-shot test (default 100)
@@ -74,6 +82,7 @@ function parse(argv: string[]) {
     options: {
       iterations: string,
       paper: flag,
+      long: flag,
       seed: string,
       ways: string,
       shots: string,
@@ -97,25 +106,29 @@ function parse(argv: string[]) {
       help: { type: 'boolean', short: 'h' },
     },
   });
+  const trainSetGiven = values['train-set'] !== undefined;
   const trainSet = values['train-set'] ?? 'both';
   if (trainSet !== 'both' && trainSet !== 'small1')
     throw new UsageError(`--train-set must be both or small1, got '${trainSet}'`);
-  if (values.paper && values.iterations !== undefined)
-    throw new UsageError('--paper sets the iterations; do not combine it with --iterations');
-  if (values.paper && values['meta-batch'] !== undefined)
-    throw new UsageError('--paper sets the meta-batch; do not combine it with --meta-batch');
+  const preset = values.paper ? PAPER : values.long ? LONG : undefined;
+  const presetName = values.paper ? '--paper' : '--long';
+  if (values.paper && values.long) throw new UsageError('use --paper or --long, not both');
+  if (preset && values.iterations !== undefined)
+    throw new UsageError(`${presetName} sets the iterations; do not combine it with --iterations`);
+  if (preset && values['meta-batch'] !== undefined)
+    throw new UsageError(`${presetName} sets the meta-batch; do not combine it with --meta-batch`);
   if (values['eval-only'] && !values.weights)
     throw new UsageError('--eval-only needs --weights FILE');
   if (values.weights && !values['eval-only'])
     throw new UsageError('--weights is only read with --eval-only');
   const ways = integer('ways', values.ways, 5, 2);
   const shots = integer('shots', values.shots, 1, 1);
-  const queries = integer('queries', values.queries, 5, 1);
+  const queries = integer('queries', values.queries, 1, 1);
   // Each Omniglot character has 20 drawings, shared by the support and query sets.
   if (shots + queries > 20)
     throw new UsageError(`--shots + --queries must be at most 20 drawings, got ${shots + queries}`);
   const config: TrainConfig = {
-    iterations: values.paper ? PAPER.iterations : integer('iterations', values.iterations, 300, 1),
+    iterations: preset?.iterations ?? integer('iterations', values.iterations, 100, 1),
     seed: integer('seed', values.seed, 0),
     ways,
     shots,
@@ -123,7 +136,7 @@ function parse(argv: string[]) {
     innerSteps: integer('inner-steps', values['inner-steps'], 1, 1),
     innerLr: positive('inner-lr', values['inner-lr'], 0.4),
     metaLr: positive('meta-lr', values['meta-lr'], 0.001),
-    metaBatch: values.paper ? PAPER.metaBatch : integer('meta-batch', values['meta-batch'], 4, 1),
+    metaBatch: preset?.metaBatch ?? integer('meta-batch', values['meta-batch'], 4, 1),
     firstOrder: values['first-order'] ?? false,
     maxPool: values['max-pool'] ?? false,
     filters: integer('filters', values.filters, 64, 1),
@@ -136,6 +149,7 @@ function parse(argv: string[]) {
     out: values.out ?? join('out', 'omniglot-maml'),
     evalOnly: values['eval-only'] ?? false,
     weights: values.weights,
+    trainSetGiven,
     testSteps: integer('test-steps', values['test-steps'], 3, 0),
     runEpisodes: integer('run-episodes', values['run-episodes'], 10, 1),
     evalEpisodes: integer('eval-episodes', values['eval-episodes'], 100, 2),
@@ -155,25 +169,23 @@ async function main(argv: string[]): Promise<void> {
   const { config } = options;
 
   let training: TrainResult | undefined;
-  let params: ReturnType<typeof loadWeights>['params'];
-  let model: ReturnType<typeof loadWeights>['config'];
-  let heldOut = config.trainSet === 'small1';
+  let weights: SavedWeights;
   if (options.evalOnly) {
-    ({ params, config: model } = loadWeights(options.weights!));
-    // Weights from elsewhere may have seen any background alphabet, so the held-out tests
-    // run only when --train-set small1 says that these weights never saw small2.
-    heldOut = config.trainSet === 'small1';
+    weights = loadWeights(options.weights!);
+    if (weights.trainSet === null && options.trainSetGiven) weights.trainSet = config.trainSet;
   } else {
-    model = { ways: config.ways, filters: config.filters, maxPool: config.maxPool };
-    const result = metaTrain(config);
-    params = result.params;
-    training = result;
-    saveWeights(join(options.out, 'weights.safetensors'), params, model);
+    const model = { ways: config.ways, filters: config.filters, maxPool: config.maxPool };
+    training = metaTrain(config);
+    weights = { params: training.params, config: model, trainSet: config.trainSet };
+    saveWeights(join(options.out, 'weights.safetensors'), weights);
     console.log(
-      `meta-training: ${config.iterations} iterations in ${result.seconds.toFixed(1)} s (${result.cpuSeconds.toFixed(1)} s of CPU time)`,
+      `meta-training: ${config.iterations} iterations in ${training.seconds.toFixed(1)} s (${training.cpuSeconds.toFixed(1)} s of CPU time)`,
     );
-    await plotTraining(join(options.out, 'training.svg'), result.losses, result.accuracies);
+    await plotTraining(join(options.out, 'training.svg'), training.losses, training.accuracies);
   }
+  const { params, config: model } = weights;
+  // The alphabets only in small2 are held out only from weights trained on small1.
+  const heldOut = weights.trainSet === 'small1';
 
   const settings = {
     architecture: { maxPool: model.maxPool },
@@ -182,6 +194,7 @@ async function main(argv: string[]): Promise<void> {
     chunk: options.chunk,
   };
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   console.log(
     `\nevaluation (${options.testSteps} test steps at inner lr ${config.innerLr}; mean ± 95% interval)`,
   );
@@ -197,16 +210,23 @@ async function main(argv: string[]): Promise<void> {
     (row) => console.log(formatRow(row)),
   );
   const evalSeconds = (performance.now() - started) / 1000;
-  console.log(`evaluation took ${evalSeconds.toFixed(1)} s`);
+  const cpu = process.cpuUsage(cpuStart);
+  const evalCpuSeconds = (cpu.user + cpu.system) / 1e6;
+  console.log(
+    `evaluation took ${evalSeconds.toFixed(1)} s (${evalCpuSeconds.toFixed(1)} s of CPU time)`,
+  );
   drawEpisode(join(options.out, 'episode.svg'), pictureOfRun(params, model, settings));
 
   const summary = {
-    config,
+    config: options.evalOnly ? undefined : config,
+    weights: options.evalOnly ? options.weights : undefined,
     model,
+    trainSet: weights.trainSet,
     testSteps: options.testSteps,
     trainSeconds: training?.seconds,
     trainCpuSeconds: training?.cpuSeconds,
     evalSeconds,
+    evalCpuSeconds,
     finalLoss: training?.losses.at(-1),
     results: rows,
   };

@@ -13,9 +13,10 @@ describe('weights file', () => {
       const config = { ways: 7, filters: 3, maxPool: true };
       const params = initConvNet(config, new Generator(2));
       const path = join(mkdtempSync(join(tmpdir(), 'omniglot-')), 'weights.safetensors');
-      saveWeights(path, params, config);
+      saveWeights(path, { params, config, trainSet: 'small1' });
       const loaded = loadWeights(path);
       expect(loaded.config).toEqual(config);
+      expect(loaded.trainSet).toBe('small1');
       const want = flattenTree(params);
       const got = flattenTree(loaded.params);
       expect(got.paths.sort()).toEqual([...want.paths].sort());

@@ -4,7 +4,7 @@ import { validateLstmWeights } from '@metagrad/nn-functional';
 import { LSTM_OPTIONS, type StrokeNetParams } from './model.js';
 import { STEP_FEATURES } from './strokes.js';
 
-/** What a weights file records besides the tensors, so that it can be evaluated alone. */
+/** Metadata of a weights file, so that it can be evaluated alone. */
 export interface WeightsInfo {
   /** Time steps the drawings were resampled to during training. */
   length: number;

@@ -11,7 +11,7 @@ import { type CliOptions, parseCli, USAGE, UsageError } from './options.js';
 import { evaluateAll, formatReport } from './report.js';
 import { metaTrain, pretrainBaseline } from './train.js';
 
-/** Wall-clock and CPU seconds since the last lap: on a shared machine the two differ. */
+/** Wall-clock and CPU seconds since the last lap. On a shared machine the two differ. */
 interface Lap {
   wall: number;
   cpu: number;
@@ -41,7 +41,7 @@ function describeSplit(split: ReturnType<typeof loadStrokeSplit>): string {
 
 async function evaluateOnly(options: CliOptions): Promise<void> {
   const { params, length, metadata } = loadWeights(options.weights!);
-  // The test alphabets must be the ones these weights never saw, whatever --train-set says.
+  // The test alphabets must be the ones these weights never saw, whatever --train-set is.
   const trainSet = metadata.trainSet === 'small2' ? 'small2' : 'small1';
   const split = loadStrokeSplit(trainSet, length);
   console.log(describeSplit(split));
@@ -110,7 +110,10 @@ async function trainAndEvaluate(options: CliOptions): Promise<void> {
     reports,
     seconds: { training, baseline: baselineTraining, evaluation: evaluationTime },
     pictureAccuracy,
-    finalLoss: maml.losses.at(-1),
+    curves: {
+      maml: { losses: maml.losses, accuracies: maml.accuracies },
+      baseline: { losses: baseline.losses, accuracies: baseline.accuracies },
+    },
   };
   writeFileSync(join(options.out, 'results.json'), `${JSON.stringify(summary, null, 2)}\n`);
   console.log(

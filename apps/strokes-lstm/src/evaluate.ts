@@ -12,7 +12,7 @@ export interface AccuracyResult {
   ci95: number;
 }
 
-/** Options of the evaluation; the episodes depend on `seed` alone, so every method sees the same ones. */
+/** Options of the evaluation. The episodes depend on `seed` alone, so every method gets the same ones. */
 export interface EvaluationOptions {
   episodes: number;
   ways: number;
@@ -32,7 +32,7 @@ function summarize(accuracies: number[], steps: number | null): AccuracyResult {
   return { steps, mean, ci95: (1.96 * Math.sqrt(variance)) / Math.sqrt(n) };
 }
 
-/** The evaluation episodes, drawn from their own seed. */
+/** Samples the evaluation episodes from their own seed. */
 export function evaluationEpisodes(
   classes: readonly StrokeClass[],
   options: EvaluationOptions,
@@ -78,7 +78,7 @@ export function evaluateAdaptation(
 }
 
 /**
- * The pretrained network with its head swapped for a zero N-way head, so that it starts from
+ * Returns the pretrained network with its head swapped for a zero N-way head, so that it starts from
  * uniform predictions and fine-tuning builds the head from the support set.
  */
 export function withNewHead(params: StrokeNetParams, ways: number): StrokeNetParams {

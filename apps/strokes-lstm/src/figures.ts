@@ -25,7 +25,7 @@ export interface Curve {
   accuracies: number[];
 }
 
-/** The training loss and accuracy of each run, per iteration, as two panels. */
+/** Plots the training loss and accuracy of each run per iteration, in two panels. */
 export async function plotTraining(path: string, curves: Curve[]): Promise<void> {
   const longest = Math.max(...curves.map((c) => c.losses.length));
   const window = Math.max(1, Math.round(longest / 25));
@@ -55,7 +55,7 @@ export async function plotTraining(path: string, curves: Curve[]): Promise<void>
 const CELL = 90;
 const MARGIN = 8;
 
-/** One drawing as SVG paths in a CELL x CELL box at (left, top), scaled to fit. */
+/** Renders one drawing as SVG paths in a CELL x CELL box at (left, top), scaled to fit. */
 function drawingSvg(sequence: Float32Array, left: number, top: number, colour: string): string {
   const strokes = sequenceToStrokes(sequence);
   const points = strokes.flat();
@@ -84,10 +84,10 @@ function sequenceOf(batch: StrokeEpisode['support'], index: number): Float32Arra
 }
 
 /**
- * Draws one held-out episode as the network sees it (the resampled sequences, one polyline
- * per stroke): a row per label with its support drawings, then the query drawings of that
- * label, each captioned with the label predicted after fine-tuning, green when right and red
- * when wrong.
+ * Draws one held-out episode in the form the network reads: the resampled sequences, one
+ * polyline per stroke. Each label gets a row with its support drawings, then its query
+ * drawings, each captioned with the label predicted after fine-tuning (green when right, red
+ * when wrong). Returns the episode's query accuracy.
  */
 export function drawEpisode(
   path: string,

@@ -15,6 +15,7 @@ export {
   evaluationEpisodes,
   withNewHead,
 } from './evaluate.js';
+export { type Curve, drawEpisode, plotTraining } from './figures.js';
 export { adapt, type InnerLoop, metaGradient, metaLoss, type TaskTensors } from './maml.js';
 export {
   accuracyOf,

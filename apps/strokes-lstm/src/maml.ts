@@ -38,7 +38,7 @@ export function adapt(
 }
 
 /**
- * The MAML objective, the mean over tasks of the query loss after adapting to the task's
+ * Computes the MAML objective, the mean over tasks of the query loss after adapting to the task's
  * support set, with the query logits of each task as the auxiliary output.
  */
 export function metaLoss(
@@ -57,7 +57,7 @@ export function metaLoss(
   return [total.div(tasks.length), scores];
 }
 
-/** The meta-loss, its gradient with respect to the initial weights, and each task's query logits. */
+/** Computes the meta-loss, its gradient with respect to the initial weights, and each task's query logits. */
 export function metaGradient(
   params: StrokeNetParams,
   tasks: readonly TaskTensors[],

@@ -32,7 +32,7 @@ export function initStrokeNet(
 }
 
 /**
- * The class logits [batch, ways] of sequences x [batch, length, 3]. The head reads the forward
+ * Computes the class logits [batch, ways] of sequences x [batch, length, 3]. The head reads the forward
  * direction's state after the last step and the reverse direction's state after the first.
  */
 export function logits(params: StrokeNetParams, x: Tensor): Tensor {
@@ -42,7 +42,7 @@ export function logits(params: StrokeNetParams, x: Tensor): Tensor {
   return linear(features, params.head.weight, params.head.bias);
 }
 
-/** The mean cross-entropy of the network on labelled sequences. */
+/** Computes the mean cross-entropy of the network on labelled sequences. */
 export function classificationLoss(params: StrokeNetParams, x: Tensor, y: Tensor): Tensor {
   return crossEntropy(logits(params, x), y);
 }
@@ -64,7 +64,7 @@ export function toTensors(
   };
 }
 
-/** The fraction of rows of `scores` [batch, classes] whose largest entry is at the label. */
+/** Returns the fraction of rows of `scores` [batch, classes] whose largest entry is at the label. */
 export function accuracyOf(scores: Tensor, labels: Int32Array): number {
   const predicted = scores.argmax(-1).dataSync();
   let correct = 0;

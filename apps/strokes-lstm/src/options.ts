@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { EvaluationSettings } from './report.js';
 import type { TrainConfig } from './train.js';
 
-/** The defaults of a run, and of `--long`; a flag given on the command line overrides both. */
+/** The defaults of a run and of `--long`. A flag given on the command line overrides both. */
 const DEFAULTS = {
   iterations: 150,
   length: 24,
@@ -13,12 +13,12 @@ const DEFAULTS = {
   baselineIterations: 150,
 };
 const LONG = {
-  iterations: 2000,
-  length: 40,
-  hiddenSize: 48,
-  metaBatch: 8,
-  evalEpisodes: 600,
-  baselineIterations: 2000,
+  iterations: 1000,
+  length: 32,
+  hiddenSize: 32,
+  metaBatch: 4,
+  evalEpisodes: 200,
+  baselineIterations: 1000,
 };
 
 export const USAGE = `Usage: strokes-lstm [options]
@@ -101,42 +101,47 @@ export interface CliOptions {
   baselineBatch: number;
 }
 
+const string = { type: 'string' } as const;
+const flag = { type: 'boolean' } as const;
+
+/** The flags `parseArgs` accepts. */
+const FLAGS = {
+  iterations: string,
+  long: flag,
+  seed: string,
+  ways: string,
+  shots: string,
+  queries: string,
+  length: string,
+  'hidden-size': string,
+  'inner-steps': string,
+  'inner-lr': string,
+  'meta-lr': string,
+  'meta-batch': string,
+  'first-order': flag,
+  'train-set': string,
+  dtype: string,
+  backend: string,
+  out: string,
+  'eval-only': flag,
+  weights: string,
+  'eval-episodes': string,
+  'eval-shots': string,
+  'eval-queries': string,
+  'eval-steps': string,
+  'baseline-iterations': string,
+  'baseline-batch': string,
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export function parseCli(argv: string[]): CliOptions {
-  const string = { type: 'string' } as const;
-  const flag = { type: 'boolean' } as const;
   const { values } = parseArgs({
     args: argv,
     strict: true,
     allowPositionals: false,
-    options: {
-      iterations: string,
-      long: flag,
-      seed: string,
-      ways: string,
-      shots: string,
-      queries: string,
-      length: string,
-      'hidden-size': string,
-      'inner-steps': string,
-      'inner-lr': string,
-      'meta-lr': string,
-      'meta-batch': string,
-      'first-order': flag,
-      'train-set': string,
-      dtype: string,
-      backend: string,
-      out: string,
-      'eval-only': flag,
-      weights: string,
-      'eval-episodes': string,
-      'eval-shots': string,
-      'eval-queries': string,
-      'eval-steps': string,
-      'baseline-iterations': string,
-      'baseline-batch': string,
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: FLAGS,
   });
+
   const dtype = values.dtype ?? 'float32';
   if (dtype !== 'float32' && dtype !== 'float64')
     throw new UsageError(`--dtype must be float32 or float64, got '${dtype}'`);
@@ -147,6 +152,7 @@ export function parseCli(argv: string[]): CliOptions {
     throw new UsageError('--eval-only needs --weights FILE');
   if (values.weights && !values['eval-only'])
     throw new UsageError('--weights is only read with --eval-only');
+
   const preset = values.long ? LONG : DEFAULTS;
   const ways = integer('ways', values.ways, 5, 2);
   const innerSteps = integer('inner-steps', values['inner-steps'], 1, 1);
@@ -167,6 +173,7 @@ export function parseCli(argv: string[]): CliOptions {
     dtype,
     trainSet,
   };
+
   const evalSteps = integer('eval-steps', values['eval-steps'], 3, 1);
   const evaluation: EvaluationSettings = {
     episodes: integer('eval-episodes', values['eval-episodes'], preset.evalEpisodes, 2),
@@ -178,6 +185,7 @@ export function parseCli(argv: string[]): CliOptions {
     seed: 20_000,
     dtype,
   };
+
   return {
     config,
     evaluation,

@@ -17,6 +17,8 @@ export interface Panel {
 
 const PANEL_WIDTH = 260;
 const PANEL_HEIGHT = 200;
+/** Room between panels for the next panel's axis labels and title. */
+const PANEL_GAP = 80;
 
 /** Builds a Vega specification: one facet per panel, colour by series, shared axis titles. */
 function specOf(panels: Panel[], xTitle: string, yTitle: string): vega.Spec {
@@ -47,18 +49,20 @@ function specOf(panels: Panel[], xTitle: string, yTitle: string): vega.Spec {
   const seriesNames = [...new Set(panels.flatMap((p) => p.series.map((s) => s.name)))];
   return {
     padding: 10,
-    width: panels.length * (PANEL_WIDTH + 40),
+    width: panels.length * (PANEL_WIDTH + PANEL_GAP),
     height: PANEL_HEIGHT + 40,
     data: [{ name: 'rows', values: rows }],
     scales: [{ name: 'color', type: 'ordinal', domain: seriesNames, range: 'category' }],
-    legends: [{ fill: 'color', stroke: 'color', orient: 'right', title: 'series' }],
+    legends: [
+      { fill: 'color', stroke: 'color', orient: 'right', title: 'series', labelLimit: 400 },
+    ],
     marks: [
       {
         type: 'group',
         from: { facet: { name: 'panelRows', data: 'rows', groupby: ['panelIndex', 'panel'] } },
         encode: {
           enter: {
-            x: { signal: `datum.panelIndex * ${PANEL_WIDTH + 40}` },
+            x: { signal: `datum.panelIndex * ${PANEL_WIDTH + PANEL_GAP}` },
             width: { value: PANEL_WIDTH },
             height: { value: PANEL_HEIGHT },
           },
@@ -69,7 +73,7 @@ function specOf(panels: Panel[], xTitle: string, yTitle: string): vega.Spec {
             name: 'x',
             type: 'linear',
             domain: { data: 'panelRows', field: 'x' },
-            range: 'width',
+            range: [0, PANEL_WIDTH],
             nice: true,
             zero: false,
           },
@@ -77,7 +81,7 @@ function specOf(panels: Panel[], xTitle: string, yTitle: string): vega.Spec {
             name: 'y',
             type: 'linear',
             domain: { data: 'panelRows', field: 'y' },
-            range: 'height',
+            range: [PANEL_HEIGHT, 0],
             nice: true,
             zero: false,
           },

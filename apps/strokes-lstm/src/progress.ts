@@ -48,11 +48,12 @@ export function createProgress(label: string, total: number): Progress {
   return {
     update(iteration, loss, accuracy) {
       const shown = percent(accuracy);
-      if (iteration === total || iteration % every === 0) {
-        console.log(
-          `${label} ${iteration}/${total} loss ${fixed(loss)} accuracy ${shown} (mean of the last 20) ${rate(iteration).toFixed(2)} it/s`,
-        );
-      }
+      if (iteration !== total && iteration % every !== 0) return;
+      const parts = [`${label} ${iteration}/${total}`];
+      if (!Number.isNaN(loss)) parts.push(`loss ${fixed(loss)}`);
+      if (!Number.isNaN(accuracy)) parts.push(`accuracy ${shown} (mean of the last 20)`);
+      parts.push(`${rate(iteration).toFixed(2)} it/s`);
+      console.log(parts.join(' '));
     },
     stop() {},
   };

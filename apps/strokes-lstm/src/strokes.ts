@@ -18,7 +18,7 @@ function strokeLength(stroke: Stroke): number {
   return length;
 }
 
-/** The point at arc length `distance` along the polyline `stroke`. */
+/** Returns the point at arc length `distance` along the polyline `stroke`. */
 function pointAt(stroke: Stroke, distance: number): { x: number; y: number } {
   let travelled = 0;
   for (let i = 1; i < stroke.length; i++) {
@@ -90,7 +90,7 @@ function resample(strokes: readonly Stroke[], length: number): SampledPoint[] {
  *
  * - The drawing is resampled to `length` points, evenly spaced along each stroke, with each
  *   stroke given points in proportion to its length (and at least one).
- * - Step t holds the offset (dx, dy) from point t-1 to point t. Step 0 holds the offset from the
+ * - Step t contains the offset (dx, dy) from point t-1 to point t. Step 0 contains the offset from the
  *   centre of the drawing's bounding box to its first point, so the sequence fixes the position
  *   of every point relative to that centre.
  * - The third value is 1 where the pen was lifted to reach point t (the first point of every

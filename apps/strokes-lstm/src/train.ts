@@ -92,7 +92,7 @@ export function metaTrain(config: TrainConfig, classes: readonly StrokeClass[]):
 }
 
 /**
- * The pretrained baseline: the same network with one output per training character, trained
+ * Trains the pretrained baseline: the same network with one output per training character, trained
  * with Adam on batches of training drawings as a plain classifier. Evaluation then swaps the
  * head for a new one (see `withNewHead`) and fine-tunes as MAML's weights are fine-tuned.
  */

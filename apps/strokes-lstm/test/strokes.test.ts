@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadStrokeSplit } from '../src/data.js';
 import { STEP_FEATURES, sequenceToStrokes, strokesToSequence } from '../src/strokes.js';
 
-/** A stroke from (x0, y0) to (x1, y1) sampled at `n` points, times in ms. */
+/** Returns a stroke from (x0, y0) to (x1, y1) sampled at `n` points, times in ms. */
 function line(x0: number, y0: number, x1: number, y1: number, n = 5): Stroke {
   return Array.from({ length: n }, (_, i) => ({
     x: x0 + ((x1 - x0) * i) / (n - 1),

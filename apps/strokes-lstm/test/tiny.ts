@@ -3,7 +3,7 @@ import type { Stroke } from '@metagrad/datasets';
 import type { StrokeClass } from '../src/data.js';
 import { strokesToSequence } from '../src/strokes.js';
 
-/** A random drawing of one to three strokes of 2 to 6 pen samples each. */
+/** Draws a random drawing of one to three strokes of 2 to 6 pen samples each. */
 function randomDrawing(generator: Generator): Stroke[] {
   const strokes = 1 + generator.randint(0, 3);
   return Array.from({ length: strokes }, () => {

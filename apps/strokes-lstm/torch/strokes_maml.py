@@ -104,7 +104,7 @@ def allocate_points(lengths, total):
 
 
 def strokes_to_sequence(strokes, length):
-    """The app's strokesToSequence: [length, 3] of (dx, dy, pen lifted), offsets at unit RMS."""
+    """Return the app's strokesToSequence: [length, 3] of (dx, dy, pen lifted), offsets at unit RMS."""
     drawn = [s for s in strokes if s]
     xs = [x for s in drawn for x, _ in s]
     ys = [y for s in drawn for _, y in s]

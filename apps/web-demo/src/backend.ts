@@ -4,9 +4,9 @@ import { setBackend } from '@metagrad/core';
 export interface BackendInfo {
   /** The registered backend name, as `setBackend` takes it. */
   name: string;
-  /** How the backend runs: the gpu.js mode, or `typed arrays` for the CPU backend. */
+  /** The mode it runs in: the gpu.js mode, or `typed arrays` for the CPU backend. */
   mode: string;
-  /** Why a backend earlier in the preference order did not start; empty when none failed. */
+  /** The errors of the backends earlier in the preference order; empty when none failed. */
   skipped: string[];
 }
 

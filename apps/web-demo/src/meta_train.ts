@@ -1,6 +1,6 @@
 import { type Generator, tidy } from '@metagrad/core';
 import { Adam } from '@metagrad/optim';
-import { metaGradient, type MlpParams } from './model.js';
+import { type MlpParams, metaGradient } from './model.js';
 import { sampleTaskBatch } from './tasks.js';
 
 /** The meta-training settings of apps/maml-sinusoid's default run (Finn et al. 2017). */
@@ -11,7 +11,7 @@ export const INNER = { steps: 1, lr: 0.01 } as const;
 
 /**
  * Continues meta-training the weights in the page with second-order MAML and Adam. The Adam
- * moments start at zero, because the shipped file holds the weights alone.
+ * moments start at zero, because the shipped file contains the weights alone.
  */
 export class MetaTrainer {
   readonly #optimizer: Adam<MlpParams>;

@@ -61,14 +61,14 @@ function linearLayer(x: Tensor, weight: Tensor, bias: Tensor): Tensor {
   return matmul(x, weight.transpose(-1, -2)).add(bias.unsqueeze(-2));
 }
 
-/** The MLP's prediction: [points, 1] -> [points, 1], or [tasks, points, 1] with per-task weights. */
+/** Computes the MLP's prediction: [points, 1] -> [points, 1], or [tasks, points, 1] with per-task weights. */
 export function forward(params: MlpParams, x: Tensor): Tensor {
   const h1 = relu(linearLayer(x, params.l1.weight, params.l1.bias));
   const h2 = relu(linearLayer(h1, params.l2.weight, params.l2.bias));
   return linearLayer(h2, params.l3.weight, params.l3.bias);
 }
 
-/** The mean squared error over the points; one value per task for batched weights. */
+/** Computes the mean squared error over the points; one value per task for batched weights. */
 export function pointLoss(params: MlpParams, x: Tensor, y: Tensor): Tensor {
   return forward(params, x).sub(y).square().mean([-2, -1]);
 }
@@ -104,7 +104,7 @@ export interface InnerLoop {
 }
 
 /**
- * The second-order MAML objective and its gradient with respect to `params`: the mean query
+ * Computes the second-order MAML objective and its gradient with respect to `params`: the mean query
  * loss after adapting a copy of the weights to each task's support set.
  */
 export function metaGradient(

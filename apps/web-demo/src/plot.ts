@@ -19,7 +19,7 @@ export function toScreenY(y: number): number {
   return VIEW.top + ((high - y) / (high - low)) * (VIEW.height - VIEW.top - VIEW.bottom);
 }
 
-/** The input x under an SVG x coordinate, clamped to the input range. */
+/** Maps an SVG x coordinate to the input x, clamped to the input range. */
 export function fromScreenX(screenX: number): number {
   const [low, high] = INPUT_RANGE;
   const x = low + ((screenX - VIEW.left) / (VIEW.width - VIEW.left - VIEW.right)) * (high - low);
@@ -89,7 +89,7 @@ function drawAxes(layer: SVGGElement): void {
   }
 }
 
-/** What one frame of the plot shows. */
+/** The content of one frame of the plot. */
 export interface PlotState {
   task: Sinusoid;
   support: readonly SupportPoint[];

@@ -33,7 +33,11 @@ let server: PreviewServer | undefined;
 let browser: Browser | undefined;
 
 beforeAll(async () => {
-  if (!chromiumAvailable()) return;
+  if (!chromiumAvailable()) {
+    // The default reporter does not print skip notes, so the reason goes to the log once.
+    if (!REQUIRED) console.warn(`skipping the browser tests. ${MISSING_CHROMIUM}`);
+    return;
+  }
   mkdirSync(RESULTS_DIR, { recursive: true });
   server = await buildAndServe(join(CACHE_DIR, 'site'));
   browser = await launchChromium();
@@ -112,6 +116,9 @@ async function checkAdaptation(page: Page, screenshot: string): Promise<void> {
   expect(await resultNumber(page, 'error-before')).toBe(errorBefore);
   expect(await resultNumber(page, 'error-after')).toBeLessThan(errorBefore / 2);
 
+  const backend = await page.getAttribute('#results', 'data-backend');
+  const msPerStep = await resultNumber(page, 'ms-per-step');
+  console.info(`${backend}: ${msPerStep.toFixed(2)} ms per inner step with 7 support points`);
   await page.screenshot({ path: join(RESULTS_DIR, screenshot), fullPage: true });
 }
 

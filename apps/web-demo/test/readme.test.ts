@@ -7,7 +7,7 @@ import { APP_ROOT, CACHE_DIR } from './browser_harness.js';
 
 const README = join(APP_ROOT, '..', '..', 'README.md');
 
-/** The ```ts code blocks of a Markdown file, in order. */
+/** Extracts the ```ts code blocks of a Markdown file, in order. */
 function typescriptBlocks(markdown: string): string[] {
   const blocks: string[] = [];
   const fence = /^```ts\n([\s\S]*?)^```$/gm;
@@ -71,7 +71,7 @@ describe('README examples', () => {
     expect(blocks.length).toBeGreaterThan(0);
   });
 
-  it('type-check against the built packages', () => {
+  it('examples type-check against built packages', () => {
     for (const [file, errors] of compile(blocks)) {
       expect(errors, `${file} (a \`\`\`ts block of README.md)`).toEqual([]);
     }

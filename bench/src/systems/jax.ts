@@ -329,7 +329,7 @@ export async function jaxSystem(useJit: boolean): Promise<System> {
     );
   jax.defaultDevice('wasm');
   return {
-    name: `jax-js ${useJit ? 'jit' : 'eager'}`,
+    name: `jax-js-${useJit ? 'jit' : 'eager'}`,
     packages: { '@jax-js/jax': packageVersion('@jax-js/jax') },
     details: `device wasm, ${useJit ? 'each workload under jax.jit' : 'eager (no jit)'}`,
     activate: async () => {

@@ -124,11 +124,8 @@ function lstmRun(inputs: LstmInputs): Prepared {
   const directions = ['', '_reverse'].map((suffix) => {
     const gate = (name: string, k: number) => {
       const host = inputs.weights[`${name}${suffix}`];
-      const rows = rowsOf(host, k * hidden, (k + 1) * hidden);
-      // Weights are [H, in] per gate, used transposed; biases become [1, H] rows.
-      return host.shape.length === 1
-        ? toJs({ shape: [1, hidden], data: rows.data }, true)
-        : toJs(rows, true);
+      // Weights are [H, in] per gate (used transposed) and biases [H].
+      return toJs(rowsOf(host, k * hidden, (k + 1) * hidden), true);
     };
     return [0, 1, 2, 3].map((k) => ({
       ih: gate('weight_ih_l0', k),

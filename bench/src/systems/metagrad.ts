@@ -75,7 +75,7 @@ function metaIteration(
 export function metagradCpu(version: string): System {
   registerCpuBackend();
   return {
-    name: 'metagrad cpu',
+    name: 'metagrad-cpu',
     packages: { '@metagrad/core': version },
     details: 'backend cpu, float32',
     activate: async () => setBackend('cpu'),

@@ -280,6 +280,8 @@ export async function tfjsSystem(backend: 'cpu' | 'wasm'): Promise<System> {
     setWasmPaths(`${dirname(resolver.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
     wasmPathSet = true;
   }
+  // In tfjs 4.22 prod mode only silences the library's console messages (the tfjs-node banner).
+  tf.enableProdMode();
   if (!(await tf.setBackend(backend))) {
     throw new Error(`tfjs: backend '${backend}' failed to initialize`);
   }
@@ -290,7 +292,7 @@ export async function tfjsSystem(backend: 'cpu' | 'wasm'): Promise<System> {
     details += `, SIMD ${simd ? 'on' : 'off'}, ${getThreadsCount()} thread(s)`;
   }
   return {
-    name: `tfjs ${backend}`,
+    name: `tfjs-${backend}`,
     packages: { '@tensorflow/tfjs-core': tf.version_core },
     details,
     // tfjs raises "Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'" and the like.

@@ -1,5 +1,6 @@
 import type { Backend, DataId, DType, TensorInfo, TypedArray } from '@metagrad/core';
 import { allocateTypedArray } from '@metagrad/core';
+import { cpuKernelStats } from './options.js';
 
 /** The storage of one CPU tensor: a typed array owned by the backend. */
 export interface CpuData {
@@ -30,6 +31,10 @@ export class CpuBackend implements Backend {
 
   disposeData(): void {
     // The garbage collector frees the typed array once no tensor refers to it.
+  }
+
+  stats(): Record<string, number> {
+    return cpuKernelStats();
   }
 }
 

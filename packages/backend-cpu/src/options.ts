@@ -1,63 +1,39 @@
-import { GEMM_WASM_BASE64 } from './wasm/gemm_wasm.js';
+import { InvalidArgumentError } from '@metagrad/core';
+import { instantiateWasmGemm, type WasmGemm } from './wasm/gemm_runtime.js';
 
-/** The signature of the `macroKernel` export of gemm.wat (byte offsets and panel counts). */
-export type WasmMacroKernel = (
-  a: number,
-  b: number,
-  c: number,
-  rowPanels: number,
-  colPanels: number,
-  kc: number,
-  load: number,
-) => void;
-
-/** The instantiated WebAssembly GEMM module and the memory it works in. */
-export interface WasmGemm {
-  memory: { readonly buffer: ArrayBuffer };
-  macroKernel: WasmMacroKernel;
-}
+const wasmGemm = instantiateWasmGemm();
+let simdEnabled = wasmGemm !== null && readEnvironment('METAGRAD_CPU_SIMD') !== '0';
+let threadCount =
+  parseThreads(readEnvironment('METAGRAD_CPU_THREADS'), 'METAGRAD_CPU_THREADS') ?? 2;
 
 /**
- * The part of the global `WebAssembly` object used here, typed locally because the package
- * compiles against the ES2022 library, which has no WebAssembly declarations.
+ * A variable of the process environment, where there is one. METAGRAD_CPU_SIMD=0 starts the
+ * backend on its JavaScript kernels; METAGRAD_CPU_THREADS=1 keeps products on one thread.
  */
-interface WebAssemblyApi {
-  Memory: new (descriptor: { initial: number }) => { readonly buffer: ArrayBuffer };
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-
-/** Bytes of WebAssembly memory that the packed blocks of gemm.ts need. */
-export const WASM_GEMM_BYTES = 52 * 65536;
-
-function instantiate(): WasmGemm | null {
-  const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
-  if (!api) return null;
-  try {
-    const bytes = Uint8Array.from(atob(GEMM_WASM_BASE64), (ch) => ch.charCodeAt(0));
-    const memory = new api.Memory({ initial: WASM_GEMM_BYTES / 65536 });
-    const instance = new api.Instance(new api.Module(bytes), { env: { memory } });
-    return { memory, macroKernel: instance.exports.macroKernel as WasmMacroKernel };
-  } catch {
-    // An engine without WebAssembly SIMD rejects the module; the JavaScript kernels remain.
-    return null;
-  }
-}
-
-const wasmGemm = instantiate();
-let simdEnabled = wasmGemm !== null && readEnvironmentSwitch();
-
-/** METAGRAD_CPU_SIMD=0 in the environment starts the backend on its JavaScript kernels. */
-function readEnvironmentSwitch(): boolean {
+function readEnvironment(name: string): string | undefined {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
     ?.env;
-  return env?.METAGRAD_CPU_SIMD !== '0';
+  return env?.[name];
+}
+
+function parseThreads(value: string | undefined, source: string): number | undefined {
+  if (value === undefined) return undefined;
+  const threads = Number(value);
+  if (threads !== 1 && threads !== 2) {
+    throw new InvalidArgumentError(`${source} must be 1 or 2, got '${value}'`);
+  }
+  return threads;
 }
 
 /** Options of the CPU backend's kernels. */
 export interface CpuOptions {
   /** Run the matrix products (matmul, conv2d) on WebAssembly SIMD when the engine has it. */
   simd: boolean;
+  /**
+   * Threads for large matrix products on the SIMD path: 1, or 2 to add one worker thread
+   * (Node only) that takes half of the rows. The default is 2, for a two-core machine.
+   */
+  threads: number;
 }
 
 /**
@@ -66,16 +42,29 @@ export interface CpuOptions {
  * path. Returns the options now in force (`simd` stays false where SIMD is unavailable).
  */
 export function setCpuOptions(options: Partial<CpuOptions>): CpuOptions {
+  if (options.threads !== undefined) {
+    threadCount = parseThreads(String(options.threads), 'setCpuOptions: threads') ?? threadCount;
+  }
   if (options.simd !== undefined) simdEnabled = options.simd && wasmGemm !== null;
   return getCpuOptions();
 }
 
 /** Returns the kernel options in force. */
 export function getCpuOptions(): CpuOptions {
-  return { simd: simdEnabled };
+  return { simd: simdEnabled && !wasmGemm?.abandoned, threads: threadCount };
 }
 
 /** The WebAssembly GEMM when it is enabled, else null. */
 export function activeWasmGemm(): WasmGemm | null {
-  return simdEnabled ? wasmGemm : null;
+  return simdEnabled && wasmGemm !== null && !wasmGemm.abandoned ? wasmGemm : null;
+}
+
+/** Whether large products may use the helper thread. */
+export function threadsEnabled(): boolean {
+  return threadCount > 1;
+}
+
+/** Counters of the kernels: `gemmHelperCalls` is the number of blocks run on the helper thread. */
+export function cpuKernelStats(): Record<string, number> {
+  return { gemmHelperCalls: wasmGemm?.helperCalls ?? 0 };
 }

@@ -54,7 +54,10 @@ export interface GpujsStats {
 
 /** Builds the error raised when a requested gpu.js mode cannot start, with what to do about it. */
 function unavailableModeError(mode: GpujsMode, cause: unknown): BackendError {
-  const reason = cause instanceof Error ? cause.message : String(cause);
+  let reason = cause instanceof Error ? cause.message : String(cause);
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env;
+  if (mode === 'headlessgl' && env && !env.DISPLAY) reason += '; DISPLAY is not set';
   const help =
     mode === 'headlessgl'
       ? 'headlessgl needs the optional `gl` package built from source and an X display: ' +

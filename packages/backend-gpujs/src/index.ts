@@ -51,7 +51,7 @@ export const gpujsKernels = {
 } satisfies KernelTable;
 
 /**
- * Registers the gpujs backend (default name 'gpujs') and returns it; `backend.mode` tells which
+ * Registers the gpujs backend (default name 'gpujs') and returns it; `backend.mode` reports which
  * gpu.js mode runs. A start-up self-test compares a few kernels with values computed in
  * JavaScript and raises when they disagree. Calling it again for a registered name returns the
  * registered backend, and raises if that one runs another mode than `options.mode`.

@@ -15,7 +15,7 @@ export interface KernelSettings {
 
 /**
  * Compiled kernels by source and argument sizes, least recently used first, at most
- * `capacity` of them when possible. A kernel is evicted only when no live tensor holds one of
+ * `capacity` of them when possible. A kernel is evicted only when no live tensor references one of
  * its output textures: after `destroy()`, gpu.js 2.24.1 can no longer read such a texture back
  * (`toArray` raises), although the texture still works as a kernel input. So the cache grows
  * past `capacity` while every older kernel has live outputs.
@@ -52,7 +52,7 @@ export class KernelCache {
     const run = this.#gpu.createKernel(source, {
       output: [outputLength],
       pipeline: this.#settings.pipeline,
-      // A cached kernel runs again while earlier results are alive; with immutable: false
+      // A cached kernel runs again while earlier results are alive, and with immutable: false
       // gpu.js would draw the next result into the texture it returned last time.
       immutable: true,
       precision: 'single',

@@ -8,9 +8,9 @@ import { BackendError, formatShape, sizeOf } from '@metagrad/core';
 export const EXACT_INDEX_LIMIT = 2 ** 24;
 
 /**
- * How a tensor's elements are split into chunks (one texture or array each). A chunk holds
- * `chunkLength` consecutive elements in row-major order, and `chunkLength` is a whole number of
- * rows of `splitAxis`, so a kernel finds an element's chunk from its coordinates with exact
+ * How a tensor's elements are split into chunks (one texture or array each). A chunk contains
+ * `chunkLength` consecutive elements in row-major order. `chunkLength` is a whole number of
+ * rows of some axis, so a kernel finds an element's chunk from its coordinates with exact
  * small-integer arithmetic instead of from a flat index that may exceed 2^24.
  */
 export interface ChunkLayout {
@@ -35,9 +35,9 @@ export function planChunks(shape: readonly number[], maxChunk: number): ChunkLay
 }
 
 /**
- * How coordinates of a view of shape `shape` find their element in storage with `layout`:
- * the axes up to `axis` form a row index `prefix = sum(c[d] * prefixStrides[d])`, which is
- * split into the chunk number and the row inside the chunk; the remaining axes add
+ * How coordinates of a view of shape `shape` find their element in storage with `layout`.
+ * The axes up to `axis` form a row index `prefix = sum(c[d] * prefixStrides[d])`, which splits
+ * into the chunk number and the row inside the chunk. The remaining axes add
  * `sum(c[d] * strides[d])` inside the row.
  */
 export interface Addressing {

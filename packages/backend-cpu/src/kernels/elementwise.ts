@@ -1,7 +1,8 @@
-import type { KernelImpl, TypedArray } from '@metagrad/core';
+import type { BinaryOp, CompareOp, KernelImpl, TypedArray } from '@metagrad/core';
 import { broadcastShapes, sizeOf } from '@metagrad/core';
 import { allocate, output, valuesOf } from '../backend.js';
-import { broadcastOffsets, sameShape } from './strides.js';
+import { sameShape } from './strides.js';
+import { broadcastStrides, StridedRows } from './strided_rows.js';
 
 export const unary: KernelImpl<'Unary'> = ([x], { op }) => {
   const a = valuesOf(x);
@@ -65,79 +66,58 @@ export const binary: KernelImpl<'Binary'> = ([x, y], { op }) => {
   const out = allocate(x.dtype, sizeOf(shape));
   const n = out.length;
   if (sameShape(x.shape, y.shape)) {
-    binarySameShape(op, a, b, out, n);
+    binaryRow(op, a, 0, 1, b, 0, 1, out, 0, n);
   } else {
-    const ia = broadcastOffsets(x.shape, shape);
-    const ib = broadcastOffsets(y.shape, shape);
-    binaryBroadcast(op, a, b, ia, ib, out, n);
+    const walk = new StridedRows(shape, [
+      broadcastStrides(x.shape, shape),
+      broadcastStrides(y.shape, shape),
+    ]);
+    const [sa, sb] = walk.innerStrides;
+    const offsets = walk.offsets;
+    for (let row = 0, at = 0; row < walk.rows; row++, at += walk.length) {
+      binaryRow(op, a, offsets[0], sa, b, offsets[1], sb, out, at, walk.length);
+      walk.next();
+    }
   }
   // A bool result is stored as 0 or 1: true + true is true, as in PyTorch, not 2.
   if (x.dtype === 'bool') for (let i = 0; i < n; i++) out[i] = out[i] !== 0 ? 1 : 0;
   return output(out, shape, x.dtype);
 };
 
-function binarySameShape(
-  op: string,
+/** out[at + i] = a[ia + i * sa] (op) b[ib + i * sb] for i < n; a stride of 0 repeats a value. */
+function binaryRow(
+  op: BinaryOp,
   a: TypedArray,
+  ia: number,
+  sa: number,
   b: TypedArray,
+  ib: number,
+  sb: number,
   out: TypedArray,
+  at: number,
   n: number,
 ): void {
   switch (op) {
     case 'add':
-      for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+      for (let i = 0; i < n; i++) out[at + i] = a[ia + i * sa] + b[ib + i * sb];
       break;
     case 'sub':
-      for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
+      for (let i = 0; i < n; i++) out[at + i] = a[ia + i * sa] - b[ib + i * sb];
       break;
     case 'mul':
-      for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
+      for (let i = 0; i < n; i++) out[at + i] = a[ia + i * sa] * b[ib + i * sb];
       break;
     case 'div':
-      for (let i = 0; i < n; i++) out[i] = a[i] / b[i];
+      for (let i = 0; i < n; i++) out[at + i] = a[ia + i * sa] / b[ib + i * sb];
       break;
     case 'pow':
-      for (let i = 0; i < n; i++) out[i] = a[i] ** b[i];
+      for (let i = 0; i < n; i++) out[at + i] = a[ia + i * sa] ** b[ib + i * sb];
       break;
     case 'maximum':
-      for (let i = 0; i < n; i++) out[i] = Math.max(a[i], b[i]);
+      for (let i = 0; i < n; i++) out[at + i] = Math.max(a[ia + i * sa], b[ib + i * sb]);
       break;
     case 'minimum':
-      for (let i = 0; i < n; i++) out[i] = Math.min(a[i], b[i]);
-      break;
-  }
-}
-
-function binaryBroadcast(
-  op: string,
-  a: TypedArray,
-  b: TypedArray,
-  ia: Int32Array,
-  ib: Int32Array,
-  out: TypedArray,
-  n: number,
-): void {
-  switch (op) {
-    case 'add':
-      for (let i = 0; i < n; i++) out[i] = a[ia[i]] + b[ib[i]];
-      break;
-    case 'sub':
-      for (let i = 0; i < n; i++) out[i] = a[ia[i]] - b[ib[i]];
-      break;
-    case 'mul':
-      for (let i = 0; i < n; i++) out[i] = a[ia[i]] * b[ib[i]];
-      break;
-    case 'div':
-      for (let i = 0; i < n; i++) out[i] = a[ia[i]] / b[ib[i]];
-      break;
-    case 'pow':
-      for (let i = 0; i < n; i++) out[i] = a[ia[i]] ** b[ib[i]];
-      break;
-    case 'maximum':
-      for (let i = 0; i < n; i++) out[i] = Math.max(a[ia[i]], b[ib[i]]);
-      break;
-    case 'minimum':
-      for (let i = 0; i < n; i++) out[i] = Math.min(a[ia[i]], b[ib[i]]);
+      for (let i = 0; i < n; i++) out[at + i] = Math.min(a[ia + i * sa], b[ib + i * sb]);
       break;
   }
 }
@@ -147,42 +127,74 @@ export const compare: KernelImpl<'Compare'> = ([x, y], { op }) => {
   const a = valuesOf(x);
   const b = valuesOf(y);
   const out = new Uint8Array(sizeOf(shape));
-  const ia = broadcastOffsets(x.shape, shape);
-  const ib = broadcastOffsets(y.shape, shape);
-  const n = out.length;
-  switch (op) {
-    case 'eq':
-      for (let i = 0; i < n; i++) out[i] = a[ia[i]] === b[ib[i]] ? 1 : 0;
-      break;
-    case 'ne':
-      for (let i = 0; i < n; i++) out[i] = a[ia[i]] !== b[ib[i]] ? 1 : 0;
-      break;
-    case 'lt':
-      for (let i = 0; i < n; i++) out[i] = a[ia[i]] < b[ib[i]] ? 1 : 0;
-      break;
-    case 'le':
-      for (let i = 0; i < n; i++) out[i] = a[ia[i]] <= b[ib[i]] ? 1 : 0;
-      break;
-    case 'gt':
-      for (let i = 0; i < n; i++) out[i] = a[ia[i]] > b[ib[i]] ? 1 : 0;
-      break;
-    case 'ge':
-      for (let i = 0; i < n; i++) out[i] = a[ia[i]] >= b[ib[i]] ? 1 : 0;
-      break;
+  const walk = new StridedRows(shape, [
+    broadcastStrides(x.shape, shape),
+    broadcastStrides(y.shape, shape),
+  ]);
+  const [sa, sb] = walk.innerStrides;
+  const offsets = walk.offsets;
+  for (let row = 0, at = 0; row < walk.rows; row++, at += walk.length) {
+    compareRow(op, a, offsets[0], sa, b, offsets[1], sb, out, at, walk.length);
+    walk.next();
   }
   return output(out, shape, 'bool');
 };
+
+/** out[at + i] = a[ia + i * sa] (op) b[ib + i * sb] ? 1 : 0 for i < n. */
+function compareRow(
+  op: CompareOp,
+  a: TypedArray,
+  ia: number,
+  sa: number,
+  b: TypedArray,
+  ib: number,
+  sb: number,
+  out: Uint8Array,
+  at: number,
+  n: number,
+): void {
+  switch (op) {
+    case 'eq':
+      for (let i = 0; i < n; i++) out[at + i] = a[ia + i * sa] === b[ib + i * sb] ? 1 : 0;
+      break;
+    case 'ne':
+      for (let i = 0; i < n; i++) out[at + i] = a[ia + i * sa] !== b[ib + i * sb] ? 1 : 0;
+      break;
+    case 'lt':
+      for (let i = 0; i < n; i++) out[at + i] = a[ia + i * sa] < b[ib + i * sb] ? 1 : 0;
+      break;
+    case 'le':
+      for (let i = 0; i < n; i++) out[at + i] = a[ia + i * sa] <= b[ib + i * sb] ? 1 : 0;
+      break;
+    case 'gt':
+      for (let i = 0; i < n; i++) out[at + i] = a[ia + i * sa] > b[ib + i * sb] ? 1 : 0;
+      break;
+    case 'ge':
+      for (let i = 0; i < n; i++) out[at + i] = a[ia + i * sa] >= b[ib + i * sb] ? 1 : 0;
+      break;
+  }
+}
 
 export const where: KernelImpl<'Where'> = ([condition, x, y]) => {
   const shape = broadcastShapes('where', condition.shape, x.shape, y.shape);
   const c = valuesOf(condition);
   const a = valuesOf(x);
   const b = valuesOf(y);
-  const ic = broadcastOffsets(condition.shape, shape);
-  const ia = broadcastOffsets(x.shape, shape);
-  const ib = broadcastOffsets(y.shape, shape);
   const out = allocate(x.dtype, sizeOf(shape));
-  for (let i = 0; i < out.length; i++) out[i] = c[ic[i]] ? a[ia[i]] : b[ib[i]];
+  const walk = new StridedRows(shape, [
+    broadcastStrides(condition.shape, shape),
+    broadcastStrides(x.shape, shape),
+    broadcastStrides(y.shape, shape),
+  ]);
+  const [sc, sa, sb] = walk.innerStrides;
+  const offsets = walk.offsets;
+  for (let row = 0, at = 0; row < walk.rows; row++, at += walk.length) {
+    const [ic, ia, ib] = offsets;
+    for (let i = 0; i < walk.length; i++) {
+      out[at + i] = c[ic + i * sc] ? a[ia + i * sa] : b[ib + i * sb];
+    }
+    walk.next();
+  }
   return output(out, shape, x.dtype);
 };
 

@@ -1,5 +1,6 @@
 import type { TypedArray } from '@metagrad/core';
-import { activeWasmGemm, WASM_GEMM_BYTES, type WasmGemm } from '../options.js';
+import { activeWasmGemm, threadsEnabled } from '../options.js';
+import { type GemmHelper, MEMORY_LAYOUT, type WasmGemm } from '../wasm/gemm_runtime.js';
 
 /**
  * A strided matrix inside a typed array: element (i, j) is at
@@ -23,19 +24,15 @@ const MC = 128;
 const NC = 1024;
 
 /**
- * Packing buffers of one path. Blocks never exceed MC x KC and KC x NC, so the buffers have a
- * fixed size and a product allocates nothing. The SIMD path packs straight into WebAssembly
- * memory: A at byte 0, B after it, then the C block (up to MC x NC) that the macro-kernel updates.
+ * Packing buffers of one path. Blocks never exceed (2 MC) x KC and KC x NC, so the buffers have
+ * a fixed size and a product allocates nothing. The SIMD path packs straight into WebAssembly
+ * memory, at the offsets of MEMORY_LAYOUT, next to the C block that its macro-kernel updates.
  */
 interface PackBuffers {
   a: Float64Array;
   b: Float64Array;
   c: Float64Array;
 }
-
-const A_BYTES = MC * KC * 8;
-const B_BYTES = KC * NC * 8;
-const C_BYTES = MC * NC * 8;
 
 const plainBuffers: PackBuffers = {
   a: new Float64Array(MC * KC),
@@ -45,16 +42,16 @@ const plainBuffers: PackBuffers = {
 let wasmBuffers: PackBuffers | null = null;
 
 function wasmPackBuffers(wasm: WasmGemm): PackBuffers {
-  if (A_BYTES + B_BYTES + C_BYTES > WASM_GEMM_BYTES) {
-    throw new Error('gemm: the WebAssembly memory is smaller than the packed blocks');
-  }
   wasmBuffers ??= {
-    a: new Float64Array(wasm.memory.buffer, 0, MC * KC),
-    b: new Float64Array(wasm.memory.buffer, A_BYTES, KC * NC),
-    c: new Float64Array(wasm.memory.buffer, A_BYTES + B_BYTES, MC * NC),
+    a: new Float64Array(wasm.buffer, MEMORY_LAYOUT.a, 2 * MC * KC),
+    b: new Float64Array(wasm.buffer, MEMORY_LAYOUT.b, KC * NC),
+    c: new Float64Array(wasm.buffer, MEMORY_LAYOUT.c, 2 * MC * NC),
   };
   return wasmBuffers;
 }
+
+/** Products of at least this many multiply-adds split their rows with the helper thread. */
+const THREADED_WORK = 1 << 21;
 
 // The buffers of the path in use for the current product.
 let packedA = plainBuffers.a;
@@ -90,17 +87,20 @@ export function gemm(
   const buffers = wasm ? wasmPackBuffers(wasm) : plainBuffers;
   packedA = buffers.a;
   packedB = buffers.b;
+  const helper = wasm && threadsEnabled() && m * n * k >= THREADED_WORK ? wasm.helper() : null;
+  // With a helper, each step packs two blocks of rows: one for each thread.
+  const rowStep = helper ? 2 * MC : MC;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = Math.min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = Math.min(KC, k - pc);
       const load = accumulate || pc > 0;
       packB(b, pc, kc, jc, nc);
-      for (let ic = 0; ic < m; ic += MC) {
-        const mc = Math.min(MC, m - ic);
+      for (let ic = 0; ic < m; ic += rowStep) {
+        const mc = Math.min(rowStep, m - ic);
         packA(a, ic, mc, pc, kc);
         const at = cOffset + ic * n + jc;
-        if (wasm) wasmMacroKernel(wasm, buffers.c, mc, nc, kc, c, at, n, load);
+        if (wasm) wasmMacroKernel(wasm, helper, buffers.c, mc, nc, kc, c, at, n, load);
         else macroKernel(mc, nc, kc, c, at, n, load);
       }
     }
@@ -163,10 +163,12 @@ function packB(b: MatrixView, p0: number, kc: number, j0: number, nc: number): v
 
 /**
  * The SIMD macro-kernel: copies the C block into WebAssembly memory (when it accumulates), runs
- * gemm.wat's `macroKernel` over the packed panels, and copies the mc x nc result back.
+ * gemm.wat's `macroKernel` over the packed panels, split between this thread and the helper
+ * when there is one, and copies the mc x nc result back.
  */
 function wasmMacroKernel(
   wasm: WasmGemm,
+  helper: GemmHelper | null,
   block: Float64Array,
   mc: number,
   nc: number,
@@ -182,12 +184,27 @@ function wasmMacroKernel(
   if (load) {
     for (let i = 0; i < mc; i++) {
       const from = cOffset + i * ldc;
-      block.set(c.subarray(from, from + nc), i * width);
+      const to = i * width;
+      for (let j = 0; j < nc; j++) block[to + j] = c[from + j];
     }
   }
-  wasm.macroKernel(0, A_BYTES, A_BYTES + B_BYTES, rowPanels, colPanels, kc, load ? 1 : 0);
+  const { a, b, c: cBlock } = MEMORY_LAYOUT;
+  const flag = load ? 1 : 0;
+  if (helper && rowPanels > 1) {
+    // The helper takes the first half of the row panels, this thread the rest.
+    const split = Math.ceil(rowPanels / 2);
+    helper.start([a, b, cBlock, split, colPanels, kc, flag]);
+    const aRest = a + split * kc * MR * 8;
+    const cRest = cBlock + split * MR * width * 8;
+    wasm.macroKernel(aRest, b, cRest, rowPanels - split, colPanels, kc, flag);
+    helper.finish();
+  } else {
+    wasm.macroKernel(a, b, cBlock, rowPanels, colPanels, kc, flag);
+  }
   for (let i = 0; i < mc; i++) {
-    c.set(block.subarray(i * width, i * width + nc), cOffset + i * ldc);
+    const from = i * width;
+    const to = cOffset + i * ldc;
+    for (let j = 0; j < nc; j++) c[to + j] = block[from + j];
   }
 }
 

@@ -1,44 +1,63 @@
-import type { KernelImpl } from '@metagrad/core';
+import type { DType, KernelImpl, TypedArray } from '@metagrad/core';
 import { sizeOf, stridesOf } from '@metagrad/core';
 import { allocate, output, valuesOf } from '../backend.js';
-import { broadcastOffsets, offsetsFor } from './strides.js';
+import { broadcastStrides, StridedRows } from './strided_rows.js';
+import { offsetsFor } from './strides.js';
 
 export const transpose: KernelImpl<'Transpose'> = ([x], { perm }) => {
-  const a = valuesOf(x);
   const inStrides = stridesOf(x.shape);
   const shape = perm.map((p) => x.shape[p]);
-  const offsets = offsetsFor(
+  const out = gatherStrided(
+    valuesOf(x),
+    0,
     shape,
     perm.map((p) => inStrides[p]),
+    x.dtype,
   );
-  const out = allocate(x.dtype, offsets.length);
-  for (let i = 0; i < offsets.length; i++) out[i] = a[offsets[i]];
   return output(out, shape, x.dtype);
 };
 
 export const broadcastTo: KernelImpl<'BroadcastTo'> = ([x], { shape }) => {
-  const a = valuesOf(x);
-  const offsets = broadcastOffsets(x.shape, shape);
-  const out = allocate(x.dtype, offsets.length);
-  for (let i = 0; i < offsets.length; i++) out[i] = a[offsets[i]];
+  const out = gatherStrided(valuesOf(x), 0, shape, broadcastStrides(x.shape, shape), x.dtype);
   return output(out, shape, x.dtype);
 };
 
 export const slice: KernelImpl<'Slice'> = ([x], { begin, size, step }) => {
-  const a = valuesOf(x);
   const strides = stridesOf(x.shape);
   let start = 0;
   begin.forEach((b, d) => {
     start += b * strides[d];
   });
-  const offsets = offsetsFor(
+  const out = gatherStrided(
+    valuesOf(x),
+    start,
     size,
     strides.map((s, d) => s * step[d]),
+    x.dtype,
   );
-  const out = allocate(x.dtype, offsets.length);
-  for (let i = 0; i < offsets.length; i++) out[i] = a[start + offsets[i]];
   return output(out, size, x.dtype);
 };
+
+/** A new row-major array of `shape` whose element at index i is `a[start + sum(i[d] * strides[d])]`. */
+function gatherStrided(
+  a: TypedArray,
+  start: number,
+  shape: readonly number[],
+  strides: readonly number[],
+  dtype: DType,
+): TypedArray {
+  const out = allocate(dtype, sizeOf(shape));
+  const walk = new StridedRows(shape, [strides]);
+  const stride = walk.innerStrides[0];
+  const length = walk.length;
+  for (let row = 0, at = 0; row < walk.rows; row++, at += length) {
+    const from = start + walk.offsets[0];
+    if (stride === 1 && length >= 64) out.set(a.subarray(from, from + length), at);
+    else for (let i = 0; i < length; i++) out[at + i] = a[from + i * stride];
+    walk.next();
+  }
+  return out;
+}
 
 export const pad: KernelImpl<'Pad'> = ([x], { pads, value }) => {
   const a = valuesOf(x);

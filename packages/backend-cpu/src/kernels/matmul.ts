@@ -4,6 +4,14 @@ import { allocate, output, valuesOf } from '../backend.js';
 import { gemm, type MatrixView } from './gemm.js';
 import { broadcastOffsets } from './strides.js';
 
+/** Float64 sums of one batch element before rounding to float32, reused between calls. */
+let sums = new Float64Array(0);
+
+function scratch(size: number): Float64Array {
+  if (sums.length < size) sums = new Float64Array(size);
+  return sums;
+}
+
 /**
  * Batched op(a) @ op(b) through the blocked `gemm`, one batch element at a time. The transposes
  * become strides of the matrix views, so no operand is copied beyond the packing.
@@ -21,7 +29,7 @@ export const matMul: KernelImpl<'MatMul'> = ([x, y], { transposeA, transposeB })
   const out = allocate(x.dtype, batches * m * n);
   // A float64 output takes the sums directly; a float32 one is rounded from a float64 block.
   const direct = out instanceof Float64Array;
-  const c = direct ? out : new Float64Array(m * n);
+  const c = direct ? out : scratch(m * n);
   const a: MatrixView = {
     data: valuesOf(x),
     offset: 0,
@@ -39,7 +47,7 @@ export const matMul: KernelImpl<'MatMul'> = ([x, y], { transposeA, transposeB })
     b.offset = batchB[batch] * k * n;
     const cOffset = direct ? batch * m * n : 0;
     gemm(m, n, k, a, b, c, cOffset, false);
-    if (!direct) out.set(c, batch * m * n);
+    if (!direct) for (let i = 0; i < m * n; i++) out[batch * m * n + i] = c[i];
   }
   return output(out, [...batchShape, m, n], x.dtype);
 };

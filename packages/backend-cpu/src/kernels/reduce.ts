@@ -1,6 +1,7 @@
-import type { KernelImpl } from '@metagrad/core';
-import { stridesOf } from '@metagrad/core';
+import type { KernelImpl, TensorInfo } from '@metagrad/core';
+import { sizeOf, stridesOf } from '@metagrad/core';
 import { allocate, output, valuesOf } from '../backend.js';
+import { StridedRows } from './strided_rows.js';
 import { offsetsFor } from './strides.js';
 
 /** Splits the input's dimensions into kept and reduced ones, with offset tables for each. */
@@ -31,17 +32,14 @@ function splitAxes(shape: readonly number[], axes: readonly number[]) {
  * accuracy however long the reduction; max and min propagate NaN, as PyTorch does.
  */
 export const reduce: KernelImpl<'Reduce'> = ([x], { op, axes }) => {
+  if (op === 'sum') return sum(x, axes);
   const a = valuesOf(x);
   const { keptShape, outer, inner } = splitAxes(x.shape, axes);
   const out = allocate(x.dtype, outer.length);
   const m = inner.length;
   for (let o = 0; o < outer.length; o++) {
     const base = outer[o];
-    if (op === 'sum') {
-      let acc = 0;
-      for (let r = 0; r < m; r++) acc += a[base + inner[r]];
-      out[o] = acc;
-    } else if (op === 'max') {
+    if (op === 'max') {
       let acc = Number.NEGATIVE_INFINITY;
       for (let r = 0; r < m; r++) {
         const v = a[base + inner[r]];
@@ -61,6 +59,41 @@ export const reduce: KernelImpl<'Reduce'> = ([x], { op, axes }) => {
   }
   return output(out, keptShape, x.dtype);
 };
+
+/**
+ * Sums over `axes` by walking the input once in memory order and adding each element into a
+ * float64 accumulator for its output element. Each output element still receives its terms in
+ * row-major order of the reduced indices, the order of a loop over them, so the sums equal
+ * those of that loop exactly.
+ */
+function sum(x: TensorInfo, axes: readonly number[]): TensorInfo {
+  const a = valuesOf(x);
+  const keptShape = x.shape.filter((_, d) => !axes.includes(d));
+  const keptStrides = stridesOf(keptShape);
+  const outStrides: number[] = [];
+  let kept = 0;
+  for (let d = 0; d < x.shape.length; d++) {
+    outStrides.push(axes.includes(d) ? 0 : keptStrides[kept++]);
+  }
+  const acc = new Float64Array(sizeOf(keptShape));
+  const walk = new StridedRows(x.shape, [stridesOf(x.shape), outStrides]);
+  const [sa, so] = walk.innerStrides;
+  const length = walk.length;
+  for (let row = 0; row < walk.rows; row++) {
+    const [ia, io] = walk.offsets;
+    if (so === 0) {
+      let total = acc[io];
+      for (let i = 0; i < length; i++) total += a[ia + i * sa];
+      acc[io] = total;
+    } else {
+      for (let i = 0; i < length; i++) acc[io + i * so] += a[ia + i * sa];
+    }
+    walk.next();
+  }
+  const out = allocate(x.dtype, acc.length);
+  out.set(acc);
+  return output(out, keptShape, x.dtype);
+}
 
 /** The index of the first extremum along the axis; a NaN counts as the extremum, as in PyTorch. */
 export const argReduce: KernelImpl<'ArgReduce'> = ([x], { op, axis }) => {

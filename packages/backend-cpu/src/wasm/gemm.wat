@@ -6,8 +6,11 @@
 ;; Every 4 x 4 tile of C is one micro-kernel call: eight f64x2 running sums, each updated as
 ;; acc = acc + a * b for p = 0, 1, ..., kc - 1 in order. That is the order and rounding of the
 ;; JavaScript micro-kernel (no fused multiply-add), so both paths give the same bits.
+;;
+;; The build also emits a variant with the memory import marked shared, for a helper thread
+;; that runs the same function on other rows of the same blocks.
 (module
-  (import "env" "memory" (memory 1))
+  (import "env" "memory" (memory 1 65536))
 
   ;; C[tile] (+)= A[rowPanel] B[colPanel] for every tile of a (4 rowPanels) x (4 colPanels)
   ;; block. $load = 1 starts from the values in C, 0 from zero.

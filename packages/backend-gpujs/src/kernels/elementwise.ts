@@ -3,12 +3,12 @@ import { broadcastShapes, sizeOf } from '@metagrad/core';
 import type { KernelSource } from '../codegen.js';
 import { broadcastCoords, mapKernel, shareStorage } from './map.js';
 
-// Shader arithmetic is float32, and GLSL leaves NaN and overflow behaviour to the driver, so
+// Shader arithmetic is float32, and GLSL leaves NaN and overflow behaviour to the driver. So
 // each op below spells out the JavaScript result (as the CPU backend computes it) instead of
-// relying on GLSL built-ins: NaN is tested with `v !== v`, and tanh and sigmoid never
-// evaluate exp of a large positive number.
-// NOTE: `v !== v` detects NaN only where the shader compiler keeps IEEE comparisons; Mesa
-// llvmpipe does (the tests check it), and the start-up self-test covers no NaN case.
+// relying on GLSL built-ins. NaN is tested with `v !== v`, and tanh and sigmoid never evaluate
+// exp of a large positive number.
+// NOTE: `v !== v` detects NaN only where the shader compiler keeps IEEE comparisons. Mesa
+// llvmpipe does (the tests check it), but the start-up self-test covers no NaN case.
 
 const isNaNOf = (v: string) => `${v} !== ${v}`;
 
@@ -26,9 +26,9 @@ function emitUnary(k: KernelSource, op: UnaryOp, v: string): string {
     case 'abs':
       return `Math.abs(${v})`;
     case 'sin':
-      return `Math.sin(${v})`;
+      return `Math.sin(${reduceAngle(k, v)})`;
     case 'cos':
-      return `Math.cos(${v})`;
+      return `Math.cos(${reduceAngle(k, v)})`;
     case 'square':
       return `${v} * ${v}`;
     case 'reciprocal':
@@ -49,6 +49,36 @@ function emitUnary(k: KernelSource, op: UnaryOp, v: string): string {
     case 'tanh':
       return emitTanh(k, v);
   }
+}
+
+/** Rounds `value` to a float with `bits` significant bits, so that small multiples of it are exact. */
+function truncateMantissa(value: number, bits: number): number {
+  const exponent = Math.floor(Math.log2(Math.abs(value)));
+  const unit = 2 ** (exponent - bits + 1);
+  return Math.round(value / unit) * unit;
+}
+
+// 2π as the sum of three floats (Cody and Waite's argument reduction): the first two have 12
+// significant bits, so k * part is exact in float32 for |k| <= 4096.
+const TWO_PI_HIGH = truncateMantissa(2 * Math.PI, 12);
+const TWO_PI_MIDDLE = truncateMantissa(2 * Math.PI - TWO_PI_HIGH, 12);
+const TWO_PI_LOW = Math.fround(2 * Math.PI - TWO_PI_HIGH - TWO_PI_MIDDLE);
+const REDUCIBLE_ANGLE = 4096 * 2 * Math.PI;
+
+/**
+ * Emits `v` reduced to about [-π, π] before sin or cos, because GPU built-ins lose accuracy
+ * away from zero. NOTE: beyond |v| = 4096 * 2π the built-in gets the raw argument, and its result
+ * is then up to the driver (Mesa llvmpipe returns ±1 for sin and cos of 1e30).
+ */
+function reduceAngle(k: KernelSource, v: string): string {
+  const turns = k.variable(`Math.floor(${v} * ${1 / (2 * Math.PI)} + 0.5)`);
+  const reduced = k.variable(v);
+  k.branch(`Math.abs(${v}) < ${REDUCIBLE_ANGLE}`, () => {
+    k.line(
+      `${reduced} = ((${v} - ${turns} * ${TWO_PI_HIGH}) - ${turns} * ${TWO_PI_MIDDLE}) - ${turns} * ${TWO_PI_LOW};`,
+    );
+  });
+  return reduced;
 }
 
 /**
@@ -113,7 +143,7 @@ function emitBinary(k: KernelSource, op: BinaryOp, a: string, b: string): string
 }
 
 /**
- * The value an Int32Array stores for `v`: truncated toward zero, NaN and infinities as 0.
+ * Returns the value an Int32Array stores for `v`: truncated toward zero, NaN and infinities as 0.
  * NOTE: values beyond the int32 range are not wrapped as a typed-array store would wrap them.
  */
 function toInt32(v: string): string {
@@ -175,7 +205,8 @@ export const cast: KernelImpl<'Cast'> = ([x], { dtype }, backend) => {
 };
 
 export const fill: KernelImpl<'Fill'> = (_, { shape, dtype, value }, backend) => {
-  const stored = dtype === 'bool' ? (value ? 1 : 0) : value;
+  let stored = value;
+  if (dtype === 'bool') stored = value ? 1 : 0;
   return mapKernel(backend, 'fill', shape, dtype, (k) => k.scalar(stored));
 };
 

@@ -4,7 +4,7 @@ import { dataOf } from '../codegen.js';
 import { mapKernel } from './map.js';
 
 /**
- * The most texture arguments one kernel takes. WebGL 1 guarantees 8 texture units in a
+ * The maximum number of texture arguments of one kernel. WebGL 1 guarantees 8 texture units in a
  * fragment shader, and gpu.js may add internal ones, so a concat of more chunks is done in
  * groups.
  */

@@ -33,7 +33,7 @@ export function mapKernel(
   return { dataId: gpujs.adopt(layout, chunks), shape: [...shape], dtype };
 }
 
-/** A kernel output that shares the storage of `input` (a copy-free view or cast). */
+/** Returns a kernel output that shares the storage of `input` (a copy-free view or cast). */
 export function shareStorage(
   input: TensorInfo,
   shape: readonly number[],
@@ -43,8 +43,8 @@ export function shareStorage(
 }
 
 /**
- * The coordinates in an input of `inShape` that an output element at `coords` reads under
- * broadcasting: axes are aligned from the right and size-1 input axes read index 0.
+ * Returns the coordinates in an input of `inShape` that an output element at `coords` reads
+ * under broadcasting. Axes are aligned from the right, and size-1 input axes read index 0.
  */
 export function broadcastCoords(coords: readonly string[], inShape: readonly number[]): string[] {
   const offset = coords.length - inShape.length;

@@ -19,7 +19,7 @@ export function emitCombine(k: KernelSource, op: ReduceOp, acc: string, v: strin
   }
 }
 
-/** The starting value of a reduction: 0 for a sum, the first element for max and min. */
+/** Emits the starting value of a reduction: 0 for a sum, -Infinity for max, Infinity for min. */
 function initialValue(k: KernelSource, op: ReduceOp): string {
   if (op === 'sum') return k.variable(0);
   return k.variable(k.scalar(op === 'max' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY));
@@ -97,7 +97,7 @@ function mergeCoords(
   return coords;
 }
 
-/** The index of the first extremum along `axis`; a NaN counts as the extremum, as in PyTorch. */
+/** Finds the index of the first extremum along `axis`. A NaN counts as the extremum, as in PyTorch. */
 export const argReduce: KernelImpl<'ArgReduce'> = ([x], { op, axis }, backend) => {
   const keptShape = x.shape.filter((_, d) => d !== axis);
   const better = op === 'argmax' ? '>' : '<';

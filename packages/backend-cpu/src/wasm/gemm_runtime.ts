@@ -1,0 +1,232 @@
+import { GEMM_WASM_BASE64, GEMM_WASM_BASE64_SHARED } from './gemm_wasm.js';
+
+/** The signature of the `macroKernel` export of gemm.wat (byte offsets and panel counts). */
+export type WasmMacroKernel = (
+  a: number,
+  b: number,
+  c: number,
+  rowPanels: number,
+  colPanels: number,
+  kc: number,
+  load: number,
+) => void;
+
+/**
+ * Byte layout of the WebAssembly memory, sized by gemm.ts's block sizes: packed A (up to two
+ * 128 x 256 float64 blocks, one per thread), packed B (256 x 1024), the C block (256 x 1024),
+ * and 16 int32 words that the main thread and the helper thread synchronise on.
+ */
+export const MEMORY_LAYOUT = {
+  a: 0,
+  b: 2 * 128 * 256 * 8,
+  c: 2 * 128 * 256 * 8 + 256 * 1024 * 8,
+  control: 2 * 128 * 256 * 8 + 256 * 1024 * 8 + 256 * 1024 * 8,
+} as const;
+const PAGES = Math.ceil((MEMORY_LAYOUT.control + 64) / 65536);
+
+// Words of the control block.
+const JOB = 0;
+const DONE = 1;
+const READY = 2;
+const ARGS = 3;
+
+/**
+ * How long the main thread waits for the helper before it does the helper's share itself (ms).
+ * One call is at most 128 x 1024 x 256 multiply-adds, milliseconds of work, so only a lost
+ * worker gets near this.
+ */
+const HELPER_TIMEOUT_MS = 60_000;
+
+/**
+ * The part of the global `WebAssembly` object used here, typed locally because the package
+ * compiles against the ES2022 library, which has no WebAssembly declarations.
+ */
+interface WebAssemblyApi {
+  Memory: new (descriptor: {
+    initial: number;
+    maximum?: number;
+    shared?: boolean;
+  }) => { readonly buffer: ArrayBuffer };
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+/** The instantiated GEMM module on the main thread. */
+export interface WasmGemm {
+  readonly buffer: ArrayBuffer;
+  readonly macroKernel: WasmMacroKernel;
+  /** The helper thread, once it has started; null where threads are unavailable. */
+  helper(): GemmHelper | null;
+  /**
+   * Set when a helper timed out. A late helper could still write into the memory, so from
+   * then on the module is not used again and products run on the JavaScript kernels.
+   */
+  readonly abandoned: boolean;
+  /** Calls run on the helper thread so far (0 before it starts). */
+  readonly helperCalls: number;
+}
+
+/**
+ * A worker thread that runs `macroKernel` on the shared memory. The main thread hands it one
+ * call at a time through the control words and blocks in `Atomics.wait` until it is done, so
+ * kernels stay synchronous. Each C element is computed by exactly one thread with the same
+ * code, so results do not depend on whether the helper ran.
+ */
+export class GemmHelper {
+  readonly #control: Int32Array;
+  readonly #fallback: WasmMacroKernel;
+  #job = 0;
+  failed = false;
+  /** Calls run on the helper thread so far. */
+  calls = 0;
+
+  constructor(control: Int32Array, fallback: WasmMacroKernel) {
+    this.#control = control;
+    this.#fallback = fallback;
+  }
+
+  get ready(): boolean {
+    return !this.failed && Atomics.load(this.#control, READY) === 1;
+  }
+
+  /** Starts `macroKernel(...args)` on the helper thread. */
+  start(args: Parameters<WasmMacroKernel>): void {
+    for (let i = 0; i < args.length; i++) this.#control[ARGS + i] = args[i];
+    this.#job++;
+    this.calls++;
+    Atomics.store(this.#control, JOB, this.#job);
+    Atomics.notify(this.#control, JOB);
+  }
+
+  /**
+   * Waits for the call given to `start`. A helper that does not answer in time is given up
+   * and its call is run here instead. A late answer would write the same values, because the
+   * inputs stay in place, and the module is abandoned afterwards, so a lost worker costs
+   * time, never a wrong result.
+   */
+  finish(): void {
+    const deadline = Date.now() + HELPER_TIMEOUT_MS;
+    for (;;) {
+      const done = Atomics.load(this.#control, DONE);
+      if (done === this.#job) return;
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      Atomics.wait(this.#control, DONE, done, left);
+    }
+    this.failed = true;
+    const args = Array.from(this.#control.subarray(ARGS, ARGS + 7));
+    this.#fallback(...(args as Parameters<WasmMacroKernel>));
+  }
+}
+
+// The helper's program, run with `eval`. It blocks in Atomics.wait between calls; the worker
+// is unref'd, so it never keeps the process alive.
+const HELPER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, control } = workerData;
+const macroKernel = new WebAssembly.Instance(module, { env: { memory } }).exports.macroKernel;
+const words = new Int32Array(memory.buffer, control, 16);
+Atomics.store(words, ${READY}, 1);
+let seen = 0;
+for (;;) {
+  Atomics.wait(words, ${JOB}, seen);
+  seen = Atomics.load(words, ${JOB});
+  macroKernel(words[${ARGS}], words[${ARGS + 1}], words[${ARGS + 2}], words[${ARGS + 3}],
+    words[${ARGS + 4}], words[${ARGS + 5}], words[${ARGS + 6}]);
+  Atomics.store(words, ${DONE}, seen);
+  Atomics.notify(words, ${DONE});
+}
+`;
+
+interface WorkerThreadsModule {
+  Worker: new (
+    source: string,
+    options: { eval: boolean; workerData: unknown },
+  ) => { unref(): void; on(event: 'error', listener: () => void): void };
+}
+
+/** node:worker_threads where the runtime provides it (Node), else null (browsers). */
+function workerThreads(): WorkerThreadsModule | null {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return (proc?.getBuiltinModule?.('node:worker_threads') as WorkerThreadsModule) ?? null;
+}
+
+function decode(base64: string): Uint8Array {
+  return Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
+}
+
+/**
+ * Compiles gemm.wat's module: the shared-memory variant where shared memory and worker threads
+ * exist (the helper starts in the background and is used once ready), else the plain one.
+ * Returns null where WebAssembly or its SIMD instructions are missing.
+ */
+export function instantiateWasmGemm(): WasmGemm | null {
+  const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+  if (!api) return null;
+  const threads = workerThreads();
+  if (threads && typeof SharedArrayBuffer !== 'undefined') {
+    try {
+      return instantiateShared(api, threads);
+    } catch {
+      // Fall through to the single-threaded module.
+    }
+  }
+  try {
+    const memory = new api.Memory({ initial: PAGES, maximum: PAGES });
+    const instance = new api.Instance(new api.Module(decode(GEMM_WASM_BASE64)), {
+      env: { memory },
+    });
+    const macroKernel = instance.exports.macroKernel as WasmMacroKernel;
+    return {
+      buffer: memory.buffer,
+      macroKernel,
+      helper: () => null,
+      abandoned: false,
+      helperCalls: 0,
+    };
+  } catch {
+    // An engine without WebAssembly SIMD rejects the module; the JavaScript kernels remain.
+    return null;
+  }
+}
+
+function instantiateShared(api: WebAssemblyApi, threads: WorkerThreadsModule): WasmGemm {
+  const memory = new api.Memory({ initial: PAGES, maximum: PAGES, shared: true });
+  const module = new api.Module(decode(GEMM_WASM_BASE64_SHARED));
+  const instance = new api.Instance(module, { env: { memory } });
+  const macroKernel = instance.exports.macroKernel as WasmMacroKernel;
+  const control = new Int32Array(memory.buffer, MEMORY_LAYOUT.control, 16);
+  let helper: GemmHelper | null = null;
+  let started = false;
+  return {
+    buffer: memory.buffer,
+    macroKernel,
+    get abandoned() {
+      return helper?.failed ?? false;
+    },
+    get helperCalls() {
+      return helper?.calls ?? 0;
+    },
+    helper: () => {
+      // The worker starts on first request, so a process that never multiplies large
+      // matrices never starts a thread.
+      if (!started) {
+        started = true;
+        try {
+          const worker = new threads.Worker(HELPER_SOURCE, {
+            eval: true,
+            workerData: { module, memory, control: MEMORY_LAYOUT.control },
+          });
+          worker.unref();
+          worker.on('error', () => {
+            if (helper) helper.failed = true;
+          });
+          helper = new GemmHelper(control, macroKernel);
+        } catch {
+          helper = null;
+        }
+      }
+      return helper?.ready ? helper : null;
+    },
+  };
+}

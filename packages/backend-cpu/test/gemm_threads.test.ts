@@ -1,0 +1,86 @@
+import '../src/register.js';
+import { type Conv2DAttrs, Generator, memory, randn, runKernel, type Tensor } from '@metagrad/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getCpuOptions, setCpuOptions } from '../src/index.js';
+
+// Large products split their rows with a helper thread; every element is still computed by one
+// thread with the same code, so the bits must not depend on the thread count.
+
+const generator = new Generator(11);
+const initialOptions = getCpuOptions();
+
+function helperCalls(): number {
+  return memory().backends.cpu.gemmHelperCalls;
+}
+
+function bits(t: Tensor): number[] {
+  return Array.from(t.dataSync());
+}
+
+/** Runs `fn` with one thread and with two, and returns both results and the helper's calls. */
+function bothThreadCounts(fn: () => Tensor[]): { one: number[][]; two: number[][]; calls: number } {
+  setCpuOptions({ simd: true, threads: 1 });
+  const before = helperCalls();
+  const one = fn().map(bits);
+  expect(helperCalls()).toBe(before);
+  setCpuOptions({ simd: true, threads: 2 });
+  const two = fn().map(bits);
+  return { one, two, calls: helperCalls() - before };
+}
+
+describe('gemm helper thread', () => {
+  beforeAll(async () => {
+    setCpuOptions({ simd: true, threads: 2 });
+    // The worker starts on the first large product and is used once it reports ready.
+    const a = randn([256, 256], { generator });
+    for (let attempt = 0; attempt < 100 && helperCalls() === 0; attempt++) {
+      runKernel('MatMul', [a, a], { transposeA: false, transposeB: false });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
+
+  afterAll(() => {
+    setCpuOptions(initialOptions);
+  });
+
+  it('should start', () => {
+    expect(helperCalls()).toBeGreaterThan(0);
+  });
+
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`${dtype} matmul m=300 k=600 n=700 should match one thread bit for bit`, () => {
+      const a = randn([300, 600], { generator, dtype });
+      const b = randn([700, 600], { generator, dtype });
+      const { one, two, calls } = bothThreadCounts(() => [
+        runKernel('MatMul', [a, b], { transposeA: false, transposeB: true }),
+      ]);
+      expect(calls).toBeGreaterThan(0);
+      expect(two).toEqual(one);
+    });
+  }
+
+  it('conv2d x=[4,32,20,20] w=[32,32,3,3] pad=1 should match one thread bit for bit', () => {
+    const attrs: Conv2DAttrs = {
+      stride: [1, 1],
+      padding: [1, 1, 1, 1],
+      dilation: [1, 1],
+      groups: 1,
+    };
+    const x = randn([4, 32, 20, 20], { generator, dtype: 'float64' });
+    const w = randn([32, 32, 3, 3], { generator, dtype: 'float64' });
+    const dy = randn([4, 32, 20, 20], { generator, dtype: 'float64' });
+    const { one, two, calls } = bothThreadCounts(() => [
+      runKernel('Conv2D', [x, w], attrs),
+      runKernel('Conv2DBackpropInput', [dy, w], { ...attrs, inputShape: [4, 32, 20, 20] }),
+      runKernel('Conv2DBackpropFilter', [x, dy], { ...attrs, filterShape: [32, 32, 3, 3] }),
+    ]);
+    expect(calls).toBeGreaterThan(0);
+    expect(two).toEqual(one);
+  });
+
+  it('should reject a thread count other than 1 or 2', () => {
+    expect(() => setCpuOptions({ threads: 3 })).toThrow(
+      /setCpuOptions: threads must be 1 or 2, got '3'/,
+    );
+  });
+});
