@@ -57,7 +57,7 @@ export const DEFAULT_POLICY: RunPolicy = {
   slowRuns: 3,
   slowRunMs: 10_000,
   budgetMs: 40_000,
-  capMs: 60_000,
+  capMs: 30_000,
 };
 
 /** The number of timed runs for one system, and whether the time cap cut it short. */

@@ -1,13 +1,7 @@
 #!/usr/bin/env node
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { registerCpuBackend } from '@metagrad/backend-cpu';
-import { dispose, setBackend } from '@metagrad/core';
-import { loadWeights, type SavedWeights, saveWeights } from './checkpoint.js';
-import { drawEpisode, plotTraining } from './figures.js';
-import { evaluateAll, formatRow, pictureOfRun } from './report.js';
-import { metaTrain, type TrainConfig, type TrainResult } from './train.js';
+import type { TrainConfig } from './train.js';
 
 /**
  * `--paper`: the length and meta-batch of the 5-way 1-shot Omniglot command in MAML's
@@ -157,84 +151,18 @@ function parse(argv: string[]) {
   };
 }
 
+/** Everything the run needs, parsed and checked from the command line. */
+export type CliOptions = ReturnType<typeof parse>;
+
 async function main(argv: string[]): Promise<void> {
   const options = parse(argv);
   if (options.help) {
     process.stdout.write(USAGE);
     return;
   }
-  registerCpuBackend();
-  setBackend('cpu');
-  mkdirSync(options.out, { recursive: true });
-  const { config } = options;
-
-  let training: TrainResult | undefined;
-  let weights: SavedWeights;
-  if (options.evalOnly) {
-    weights = loadWeights(options.weights!);
-    if (weights.trainSet === null && options.trainSetGiven) weights.trainSet = config.trainSet;
-  } else {
-    const model = { ways: config.ways, filters: config.filters, maxPool: config.maxPool };
-    training = metaTrain(config);
-    weights = { params: training.params, config: model, trainSet: config.trainSet };
-    saveWeights(join(options.out, 'weights.safetensors'), weights);
-    console.log(
-      `meta-training: ${config.iterations} iterations in ${training.seconds.toFixed(1)} s (${training.cpuSeconds.toFixed(1)} s of CPU time)`,
-    );
-    await plotTraining(join(options.out, 'training.svg'), training.losses, training.accuracies);
-  }
-  const { params, config: model } = weights;
-  // The alphabets only in small2 are held out only from weights trained on small1.
-  const heldOut = weights.trainSet === 'small1';
-
-  const settings = {
-    architecture: { maxPool: model.maxPool },
-    steps: options.testSteps,
-    lr: config.innerLr,
-    chunk: options.chunk,
-  };
-  const started = performance.now();
-  const cpuStart = process.cpuUsage();
-  console.log(
-    `\nevaluation (${options.testSteps} test steps at inner lr ${config.innerLr}; mean ± 95% interval)`,
-  );
-  const rows = evaluateAll(
-    params,
-    model,
-    settings,
-    {
-      runEpisodes: options.runEpisodes,
-      heldOutEpisodes: heldOut ? options.evalEpisodes : 0,
-      seed: 2015,
-    },
-    (row) => console.log(formatRow(row)),
-  );
-  const evalSeconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuStart);
-  const evalCpuSeconds = (cpu.user + cpu.system) / 1e6;
-  console.log(
-    `evaluation took ${evalSeconds.toFixed(1)} s (${evalCpuSeconds.toFixed(1)} s of CPU time)`,
-  );
-  drawEpisode(join(options.out, 'episode.svg'), pictureOfRun(params, model, settings));
-
-  const summary = {
-    config: options.evalOnly ? undefined : config,
-    weights: options.evalOnly ? options.weights : undefined,
-    model,
-    trainSet: weights.trainSet,
-    testSteps: options.testSteps,
-    trainSeconds: training?.seconds,
-    trainCpuSeconds: training?.cpuSeconds,
-    evalSeconds,
-    evalCpuSeconds,
-    finalLoss: training?.losses.at(-1),
-    results: rows,
-  };
-  writeFileSync(join(options.out, 'results.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  console.log(
-    `wrote ${options.evalOnly ? '' : 'weights.safetensors, training.svg, '}results.json and episode.svg to ${options.out}`,
-  );
-  dispose(params);
+  // Loaded only now, so that usage errors come back without loading the data and plotting code.
+  const { runPipeline } = await import('./pipeline.js');
+  await runPipeline(options);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

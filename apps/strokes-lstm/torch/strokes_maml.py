@@ -104,7 +104,7 @@ def allocate_points(lengths, total):
 
 
 def strokes_to_sequence(strokes, length):
-    """Return the app's strokesToSequence: [length, 3] of (dx, dy, pen lifted), offsets at unit RMS."""
+    """Convert a drawing as the app's strokesToSequence does: [length, 3] of (dx, dy, pen lifted)."""
     drawn = [s for s in strokes if s]
     xs = [x for s in drawn for x, _ in s]
     ys = [y for s in drawn for _, y in s]
@@ -133,7 +133,7 @@ def strokes_to_sequence(strokes, length):
 
 
 def load_split(train_set, length):
-    """Train on the alphabets of `train_set`; test on the other set's alphabets that it lacks."""
+    """Split by alphabet: train on those of `train_set`, test on the other set's that it lacks."""
     characters = load_characters()
     train = {k: v for k, v in characters.items() if train_set in v[1]}
     train_alphabets = {v[0] for v in train.values()}
@@ -148,7 +148,7 @@ def load_split(train_set, length):
 # --- model: nn.LSTM's weights passed explicitly ---
 
 def init_weights(hidden, ways, generator):
-    """nn.LSTM and nn.Linear default init: uniform(-1/sqrt(fan), 1/sqrt(fan))."""
+    """Initialize as nn.LSTM and nn.Linear do: uniform(-1/sqrt(fan), 1/sqrt(fan))."""
     def uniform(shape, bound):
         return ((torch.rand(shape, generator=generator) * 2 - 1) * bound).requires_grad_()
     bound = 1 / math.sqrt(hidden)
@@ -164,7 +164,7 @@ def init_weights(hidden, ways, generator):
 
 
 def functional_lstm(x, weights):
-    """nn.LSTM(3, H, bidirectional=True, batch_first=True) with explicit weights: (output, h_n)."""
+    """Run nn.LSTM(3, H, bidirectional=True, batch_first=True) on explicit weights: (output, h_n)."""
     flat = [weights[f'lstm.{name}'] for name in LSTM_NAMES]
     hidden = flat[1].shape[1]
     zeros = x.new_zeros(2, x.shape[0], hidden)
@@ -328,25 +328,26 @@ def check_weights(path):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add = parser.add_argument
-    add('--iterations', type=int, default=150)
-    add('--seed', type=int, default=0)
-    add('--ways', type=int, default=5)
-    add('--shots', type=int, default=1)
-    add('--queries', type=int, default=3)
-    add('--length', type=int, default=24)
-    add('--hidden-size', type=int, default=24)
-    add('--inner-steps', type=int, default=1)
-    add('--inner-lr', type=float, default=0.4)
-    add('--meta-lr', type=float, default=0.003)
-    add('--meta-batch', type=int, default=4)
-    add('--first-order', action='store_true')
-    add('--train-set', choices=SETS, default='small1')
-    add('--eval-episodes', type=int, default=50)
-    add('--eval-shots', default='1')
-    add('--eval-queries', type=int, default=5)
-    add('--eval-steps', type=int, default=3)
-    add('--baseline-iterations', type=int, default=150)
-    add('--baseline-batch', type=int, default=32)
+    # The same flags and defaults as the app's command line.
+    add('--iterations', type=int, default=150, help='meta-training iterations')
+    add('--seed', type=int, default=0, help='random seed of the run')
+    add('--ways', type=int, default=5, help='characters per episode')
+    add('--shots', type=int, default=1, help='support drawings per character in training')
+    add('--queries', type=int, default=3, help='query drawings per character in training')
+    add('--length', type=int, default=24, help='time steps per drawing')
+    add('--hidden-size', type=int, default=24, help='LSTM hidden size per direction')
+    add('--inner-steps', type=int, default=1, help='inner SGD steps in meta-training')
+    add('--inner-lr', type=float, default=0.4, help='inner SGD learning rate')
+    add('--meta-lr', type=float, default=0.003, help='Adam learning rate of the meta-update')
+    add('--meta-batch', type=int, default=4, help='episodes per meta-update')
+    add('--first-order', action='store_true', help='first-order MAML')
+    add('--train-set', choices=SETS, default='small1', help='background set that trains')
+    add('--eval-episodes', type=int, default=50, help='held-out episodes per shot count')
+    add('--eval-shots', default='1', help='comma-separated shot counts to evaluate')
+    add('--eval-queries', type=int, default=5, help='query drawings per character in evaluation')
+    add('--eval-steps', type=int, default=3, help='inner steps of the second evaluation column')
+    add('--baseline-iterations', type=int, default=150, help='Adam steps of the baseline')
+    add('--baseline-batch', type=int, default=32, help='drawings per baseline batch')
     add('--threads', type=int, default=1, help='torch threads (default 1, like the app)')
     add('--out', help='write the results as JSON to this file')
     add('--check-weights', metavar='FILE', help='only load the app\'s weights into nn.LSTM')

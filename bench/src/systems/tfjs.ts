@@ -295,9 +295,11 @@ export async function tfjsSystem(backend: 'cpu' | 'wasm'): Promise<System> {
     name: `tfjs-${backend}`,
     packages: { '@tensorflow/tfjs-core': tf.version_core },
     details,
-    // tfjs raises "Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'" and the like.
+    // tfjs raises "Kernel 'Conv2DBackpropFilter' not registered for backend 'wasm'" for a missing
+    // kernel and "gradient function not found for Conv2DBackpropFilter" for a missing gradient.
     isUnsupported: (error) =>
-      error instanceof Error && /Kernel '\w+' not registered/.test(error.message),
+      error instanceof Error &&
+      /Kernel '\w+' not registered|gradient function not found for/.test(error.message),
     activate: async () => {
       if (tf.getBackend() !== backend) await tf.setBackend(backend);
     },

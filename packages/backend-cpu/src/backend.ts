@@ -1,14 +1,16 @@
 import type { Backend, DataId, DType, TensorInfo, TypedArray } from '@metagrad/core';
-import { allocateTypedArray } from '@metagrad/core';
 import { cpuKernelStats } from './options.js';
+import { allocateOutput, pooledOutputBytes, release } from './pool.js';
 
 /** The storage of one CPU tensor: a typed array owned by the backend. */
 export interface CpuData {
+  /** Values in row-major order. */
   readonly values: TypedArray;
 }
 
 /** Storage on the JavaScript heap as typed arrays; float64 included. */
 export class CpuBackend implements Backend {
+  /** Name under which the backend is registered; 'cpu' by default. */
   readonly name: string;
   readonly supportsFloat64 = true;
 
@@ -20,6 +22,7 @@ export class CpuBackend implements Backend {
     return { values } satisfies CpuData;
   }
 
+  /** Returns a copy of the values. */
   async read(dataId: DataId): Promise<TypedArray> {
     return (dataId as CpuData).values.slice();
   }
@@ -29,12 +32,16 @@ export class CpuBackend implements Backend {
     return (dataId as CpuData).values.slice();
   }
 
-  disposeData(): void {
-    // The garbage collector frees the typed array once no tensor refers to it.
+  /**
+   * Returns a kernel output's array to the output pool for reuse; the engine calls this once no
+   * tensor refers to the storage. Other arrays are left to the garbage collector.
+   */
+  disposeData(dataId: DataId): void {
+    release((dataId as CpuData).values);
   }
 
   stats(): Record<string, number> {
-    return cpuKernelStats();
+    return { ...cpuKernelStats(), pooledBytes: pooledOutputBytes() };
   }
 }
 
@@ -48,7 +55,7 @@ export function output(values: TypedArray, shape: readonly number[], dtype: DTyp
   return { dataId: { values } satisfies CpuData, shape: [...shape], dtype };
 }
 
-/** Allocates the storage of a kernel output. */
+/** Allocates the zero-filled storage of a kernel output, from the output pool when it can. */
 export function allocate(dtype: DType, size: number): TypedArray {
-  return allocateTypedArray(dtype, size);
+  return allocateOutput(dtype, size);
 }

@@ -3,14 +3,17 @@ import { DTypeError } from './errors.js';
 /** The element types a tensor can have. `float64` is available where the backend supports it. */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 
+/** Storage array of a dtype: Float32Array, Float64Array, Int32Array, or Uint8Array for bool. */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 export const DTYPES: readonly DType[] = ['bool', 'int32', 'float32', 'float64'];
 
+/** Returns whether `dtype` is float32 or float64. */
 export function isFloating(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float64';
 }
 
+/** Returns the storage size of one element in bytes (bool takes 1). */
 export function bytesPerElement(dtype: DType): number {
   switch (dtype) {
     case 'float64':

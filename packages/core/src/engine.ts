@@ -80,6 +80,10 @@ export function removeBackend(name: string): void {
     state.activeBackend = state.backends.keys().next().value ?? null;
 }
 
+/**
+ * Registers the implementation of `kernel` for a registered backend. Throws `BackendError` when
+ * the backend is missing or the kernel is already registered for it.
+ */
 export function registerKernel<K extends KernelName>(
   kernel: K,
   backendName: string,
@@ -99,10 +103,12 @@ export function registerKernel<K extends KernelName>(
   table.set(kernel, impl as KernelImpl);
 }
 
+/** Returns whether a backend named `name` is registered. */
 export function isBackendRegistered(name: string): boolean {
   return engineState().backends.has(name);
 }
 
+/** Returns the names of the registered backends, in registration order. */
 export function listBackends(): string[] {
   return [...engineState().backends.keys()];
 }
@@ -130,6 +136,7 @@ export function getBackend(): string {
   return name;
 }
 
+/** Returns the backend registered as `name`; throws `BackendError` when there is none. */
 export function backendInstance(name: string): Backend {
   const backend = engineState().backends.get(name);
   if (!backend) throw new BackendError(`no backend named '${name}' is registered`);
@@ -218,12 +225,23 @@ export function commonBackend(op: string, inputs: readonly Tensor[]): string {
 
 /** Live tensor and byte counts, per backend, plus each backend's own counters. */
 export interface MemoryInfo {
+  /** Number of live tensors on all backends. */
   numTensors: number;
+  /** Bytes of live storage on all backends. */
   numBytes: number;
+  /** Number of live storage buffers; views share one. */
   numDataBuffers: number;
+  /** The same counts per backend name, merged with the backend's own `stats()`. */
   backends: Record<
     string,
-    { numTensors: number; numBytes: number; numDataBuffers: number } & Record<string, number>
+    {
+      /** Number of live tensors on this backend. */
+      numTensors: number;
+      /** Bytes of live storage on this backend. */
+      numBytes: number;
+      /** Number of live storage buffers on this backend. */
+      numDataBuffers: number;
+    } & Record<string, number>
   >;
 }
 
@@ -255,6 +273,7 @@ export function memory(): MemoryInfo {
   return info;
 }
 
+/** Returns whether ops record gradients (true unless inside `noGrad` or `withGradMode(false, ...)`). */
 export function isGradEnabled(): boolean {
   return engineState().gradEnabled;
 }
@@ -281,6 +300,7 @@ export function setAnomalyMode(enabled: boolean): void {
   engineState().anomalyMode = enabled;
 }
 
+/** Returns whether anomaly detection is on. */
 export function isAnomalyMode(): boolean {
   return engineState().anomalyMode;
 }

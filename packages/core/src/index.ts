@@ -1,10 +1,12 @@
 export {
   customGrad,
+  type Fn as DifferentiableFn,
   type FunctionalGradOptions,
   grad,
   valueAndGrad,
 } from './autograd/functional.js';
 export {
+  type Fn as GradcheckFn,
   type GradcheckOptions,
   type GradcheckReport,
   gradcheck,
@@ -69,7 +71,14 @@ export {
   saveSafetensors,
   unflattenDotted,
 } from './safetensors.js';
-export { broadcastShapes, normalizeAxes, normalizeAxis, sizeOf, stridesOf } from './shape.js';
+export {
+  broadcastShapes,
+  normalizeAxes,
+  normalizeAxis,
+  type Shape,
+  sizeOf,
+  stridesOf,
+} from './shape.js';
 export { Tensor } from './tensor.js';
 
 import { type GradOptions, gradients } from './autograd/backward.js';
@@ -78,6 +87,10 @@ export type { GradOptions };
 
 /** PyTorch-style differentiation: `autograd.grad(outputs, inputs, options)`. */
 export const autograd = {
+  /**
+   * Returns the gradients of `outputs` with respect to `inputs`, as `torch.autograd.grad`.
+   * An entry is null only for an unused input when `allowUnused` is set.
+   */
   grad(
     outputs: import('./tensor.js').Tensor | readonly import('./tensor.js').Tensor[],
     inputs: import('./tensor.js').Tensor | readonly import('./tensor.js').Tensor[],

@@ -20,7 +20,15 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** The tensor leaves of a pytree in a fixed order, with their dotted paths (`lstm.weight_ih_l0`, `layers.0`). */
-export function flattenTree(tree: unknown, prefix = ''): { leaves: Tensor[]; paths: string[] } {
+export function flattenTree(
+  tree: unknown,
+  prefix = '',
+): {
+  /** Tensor leaves, in traversal order. */
+  leaves: Tensor[];
+  /** Dotted path of each leaf, aligned with `leaves`. */
+  paths: string[];
+} {
   const leaves: Tensor[] = [];
   const paths: string[] = [];
   const visit = (node: unknown, path: string): void => {

@@ -2,7 +2,9 @@ import { InvalidArgumentError } from './errors.js';
 
 /** The complete state of a {@link Generator}, for checkpoints. */
 export interface GeneratorState {
+  /** Name of the algorithm the state belongs to. */
   readonly algorithm: 'xoshiro128**';
+  /** The four 32-bit words of the xoshiro128** state, as unsigned integers. */
   readonly s: readonly [number, number, number, number];
 }
 
@@ -89,10 +91,12 @@ export class Generator {
     return p;
   }
 
+  /** Returns a copy of the current state. */
   getState(): GeneratorState {
     return { algorithm: 'xoshiro128**', s: [this.#s[0], this.#s[1], this.#s[2], this.#s[3]] };
   }
 
+  /** Restores a state from `getState()`; throws `InvalidArgumentError` for any other value. */
   setState(state: GeneratorState): this {
     if (state?.algorithm !== 'xoshiro128**' || state.s?.length !== 4) {
       throw new InvalidArgumentError(

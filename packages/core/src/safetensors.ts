@@ -14,6 +14,7 @@ import type { Tensor } from './tensor.js';
 
 /** A file that is not valid safetensors: the message says what is wrong and nothing is loaded. */
 export class SafetensorsError extends MetagradError {
+  /** Class name, shown in stack traces. */
   override name = 'SafetensorsError';
 }
 
@@ -233,7 +234,12 @@ function decode(entry: Entry, source: Uint8Array): TypedArray {
 export function loadSafetensors(
   bytes: Uint8Array,
   options: { backend?: string } = {},
-): { tensors: Record<string, Tensor>; metadata: Record<string, string> } {
+): {
+  /** Loaded tensors, keyed by their names in the file. */
+  tensors: Record<string, Tensor>;
+  /** The file's `__metadata__` string map (empty when absent). */
+  metadata: Record<string, string>;
+} {
   const { entries, metadata, dataStart } = parseHeader(bytes);
   const arrays = entries.map((e) =>
     decode(e, bytes.subarray(dataStart + e.begin, dataStart + e.end)),

@@ -1,7 +1,9 @@
 import { formatShape, InvalidArgumentError, ShapeError } from './errors.js';
 
+/** Size of each dimension of a tensor; `[]` for a scalar. */
 export type Shape = readonly number[];
 
+/** Returns the number of elements of `shape` (1 for a scalar). */
 export function sizeOf(shape: Shape): number {
   let size = 1;
   for (const d of shape) size *= d;

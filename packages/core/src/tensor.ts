@@ -14,10 +14,15 @@ import { sizeOf } from './shape.js';
  * backward pass.
  */
 export class Tensor {
+  /** Unique id, assigned in creation order by the engine. */
   readonly id: number;
+  /** Size of each dimension (frozen); `[]` for a scalar. */
   readonly shape: readonly number[];
+  /** Element type. */
   readonly dtype: DType;
+  /** Name of the backend that stores the data. */
   readonly backend: string;
+  /** Handle of the storage on `backend`; views may share one. */
   readonly dataId: DataId;
   /** The op that produced this tensor, when gradients were recorded; null for leaves. */
   gradFn: GradNode | null = null;
@@ -35,14 +40,17 @@ export class Tensor {
     this.dataId = info.dataId;
   }
 
+  /** Number of dimensions. */
   get rank(): number {
     return this.shape.length;
   }
 
+  /** Number of elements (the product of `shape`; 1 for a scalar). */
   get size(): number {
     return sizeOf(this.shape);
   }
 
+  /** Whether `dispose()` has been called on this tensor. */
   get isDisposed(): boolean {
     return this.#disposed;
   }
@@ -52,6 +60,7 @@ export class Tensor {
     return this.#requiresGrad || this.gradFn !== null;
   }
 
+  /** Marks a leaf as requiring gradients. Throws `InvalidArgumentError` when unsetting a non-leaf and `DTypeError` for a non-float dtype. */
   set requiresGrad(value: boolean) {
     if (this.gradFn !== null && !value) {
       throw new InvalidArgumentError(
@@ -129,6 +138,7 @@ export class Tensor {
     return build(0, 0, this.size);
   }
 
+  /** Formats the values, shape and dtype for printing. */
   toString(): string {
     if (this.#disposed) return `tensor(<disposed>, shape=[${this.shape.join(', ')}])`;
     return formatTensor(this);
@@ -157,119 +167,157 @@ export class Tensor {
     return ops.toBackend(this, backend);
   }
 
+  /** Converts to `dtype`; same as `cast(this, dtype)`. */
   cast(dtype: DType): Tensor {
     return ops.cast(this, dtype);
   }
 
+  /** Accumulates gradients into `.grad` of the leaves, as `torch.Tensor.backward`; same as `backward(this, gradOutput, options)`. */
   backward(gradOutput?: Tensor, options?: { retainGraph?: boolean; createGraph?: boolean }): void {
     ops.backward(this, gradOutput, options);
   }
 
+  /** Adds `other` element-wise with broadcasting. */
   add(other: TensorLike): Tensor {
     return ops.add(this, other);
   }
+  /** Subtracts `other` element-wise with broadcasting. */
   sub(other: TensorLike): Tensor {
     return ops.sub(this, other);
   }
+  /** Multiplies by `other` element-wise with broadcasting. */
   mul(other: TensorLike): Tensor {
     return ops.mul(this, other);
   }
+  /** Divides by `other` element-wise with broadcasting. */
   div(other: TensorLike): Tensor {
     return ops.div(this, other);
   }
+  /** Raises to `exponent` element-wise with broadcasting. */
   pow(exponent: TensorLike): Tensor {
     return ops.pow(this, exponent);
   }
+  /** Returns the element-wise maximum with `other`, broadcasting. */
   maximum(other: TensorLike): Tensor {
     return ops.maximum(this, other);
   }
+  /** Returns the element-wise minimum with `other`, broadcasting. */
   minimum(other: TensorLike): Tensor {
     return ops.minimum(this, other);
   }
+  /** Returns a bool tensor of `this == other`, broadcasting. */
   eq(other: TensorLike): Tensor {
     return ops.eq(this, other);
   }
+  /** Returns a bool tensor of `this != other`, broadcasting. */
   ne(other: TensorLike): Tensor {
     return ops.ne(this, other);
   }
+  /** Returns a bool tensor of `this < other`, broadcasting. */
   lt(other: TensorLike): Tensor {
     return ops.lt(this, other);
   }
+  /** Returns a bool tensor of `this <= other`, broadcasting. */
   le(other: TensorLike): Tensor {
     return ops.le(this, other);
   }
+  /** Returns a bool tensor of `this > other`, broadcasting. */
   gt(other: TensorLike): Tensor {
     return ops.gt(this, other);
   }
+  /** Returns a bool tensor of `this >= other`, broadcasting. */
   ge(other: TensorLike): Tensor {
     return ops.ge(this, other);
   }
+  /** Negates element-wise. */
   neg(): Tensor {
     return ops.neg(this);
   }
+  /** Computes e^x element-wise. */
   exp(): Tensor {
     return ops.exp(this);
   }
+  /** Computes the natural logarithm element-wise. */
   log(): Tensor {
     return ops.log(this);
   }
+  /** Computes the square root element-wise. */
   sqrt(): Tensor {
     return ops.sqrt(this);
   }
+  /** Computes the absolute value element-wise. */
   abs(): Tensor {
     return ops.abs(this);
   }
+  /** Computes x * x element-wise. */
   square(): Tensor {
     return ops.square(this);
   }
+  /** Computes the sine (radians) element-wise. */
   sin(): Tensor {
     return ops.sin(this);
   }
+  /** Computes the cosine (radians) element-wise. */
   cos(): Tensor {
     return ops.cos(this);
   }
+  /** Computes max(x, 0) element-wise. */
   relu(): Tensor {
     return ops.relu(this);
   }
+  /** Computes 1 / (1 + e^-x) element-wise. */
   sigmoid(): Tensor {
     return ops.sigmoid(this);
   }
+  /** Computes the hyperbolic tangent element-wise. */
   tanh(): Tensor {
     return ops.tanh(this);
   }
+  /** Clamps into [min, max]; a null or missing bound is not applied. */
   clamp(min?: Scalar | null, max?: Scalar | null): Tensor {
     return ops.clamp(this, min, max);
   }
+  /** Sums over `axis` (all axes when left out). */
   sum(axis?: number | number[] | null, keepDim = false): Tensor {
     return ops.sum(this, axis, keepDim);
   }
+  /** Computes the mean over `axis` (all axes when left out). */
   mean(axis?: number | number[] | null, keepDim = false): Tensor {
     return ops.mean(this, axis, keepDim);
   }
+  /** Returns the maximum over `axis` (all axes when left out), as `torch.amax`. */
   max(axis?: number | number[] | null, keepDim = false): Tensor {
     return ops.max(this, axis, keepDim);
   }
+  /** Returns the minimum over `axis` (all axes when left out), as `torch.amin`. */
   min(axis?: number | number[] | null, keepDim = false): Tensor {
     return ops.min(this, axis, keepDim);
   }
+  /** Returns the int32 index of the first maximum along `axis` (of the flattened tensor when left out). */
   argmax(axis?: number | null, keepDim = false): Tensor {
     return ops.argmax(this, axis, keepDim);
   }
+  /** Returns the int32 index of the first minimum along `axis` (of the flattened tensor when left out). */
   argmin(axis?: number | null, keepDim = false): Tensor {
     return ops.argmin(this, axis, keepDim);
   }
+  /** Computes the matrix product with `torch.matmul`'s broadcasting rules. */
   matmul(other: Tensor): Tensor {
     return ops.matmul(this, other);
   }
+  /** Returns the same values with a new shape of the same size. */
   reshape(shape: readonly number[]): Tensor {
     return ops.reshape(this, shape);
   }
+  /** Flattens dimensions `startDim`..`endDim` (inclusive) into one. */
   flatten(startDim = 0, endDim = -1): Tensor {
     return ops.flatten(this, startDim, endDim);
   }
+  /** Reorders the dimensions: output dimension i is input dimension `dims[i]`. */
   permute(dims: readonly number[]): Tensor {
     return ops.permute(this, dims);
   }
+  /** Swaps dimensions `dim0` and `dim1` (by default the last two). */
   transpose(dim0 = -2, dim1 = -1): Tensor {
     return ops.transpose(this, dim0, dim1);
   }
@@ -277,42 +325,55 @@ export class Tensor {
   t(): Tensor {
     return this.rank < 2 ? this : ops.transpose(this, 0, 1);
   }
+  /** Broadcasts to `shape`, as `torch.Tensor.expand` (-1 keeps a size). */
   expand(shape: readonly number[]): Tensor {
     return ops.expand(this, shape);
   }
+  /** Removes size-1 dimensions: all of them, or only `axis` when given. */
   squeeze(axis?: number | null): Tensor {
     return ops.squeeze(this, axis);
   }
+  /** Inserts a size-1 dimension at `axis`. */
   unsqueeze(axis: number): Tensor {
     return ops.unsqueeze(this, axis);
   }
+  /** Returns elements `start:end:step` along `axis`, as Python slicing. */
   slice(axis: number, start?: number | null, end?: number | null, step = 1): Tensor {
     return ops.slice(this, axis, start, end, step);
   }
+  /** Returns `length` elements from `start` along `axis`, as `torch.narrow`. */
   narrow(axis: number, start: number, length: number): Tensor {
     return ops.narrow(this, axis, start, length);
   }
+  /** Returns the slice at `index` along `axis`, with that dimension removed. */
   select(axis: number, index: number): Tensor {
     return ops.select(this, axis, index);
   }
+  /** Splits along `axis` into chunks of one size or of the given section sizes, as `torch.split`. */
   split(splitSizeOrSections: number | readonly number[], axis = 0): Tensor[] {
     return ops.split(this, splitSizeOrSections, axis);
   }
+  /** Gathers values along `axis` at the int32 `index`, as `torch.gather`. */
   gather(axis: number, index: Tensor): Tensor {
     return ops.gather(this, axis, index);
   }
+  /** Selects the entries at the 1-D int32 `index` along `axis`, as `torch.index_select`. */
   indexSelect(axis: number, index: Tensor): Tensor {
     return ops.indexSelect(this, axis, index);
   }
+  /** Computes softmax along `axis`. */
   softmax(axis: number): Tensor {
     return ops.softmax(this, axis);
   }
+  /** Computes log(softmax(x)) along `axis`. */
   logSoftmax(axis: number): Tensor {
     return ops.logSoftmax(this, axis);
   }
+  /** Computes log(sum(exp(x))) over `axis` (all axes when left out), stably. */
   logSumExp(axis?: number | number[] | null, keepDim = false): Tensor {
     return ops.logSumExp(this, axis, keepDim);
   }
+  /** Returns a new tensor handle with the same values; the gradient passes through. */
   clone(): Tensor {
     return ops.clone(this);
   }

@@ -2,8 +2,11 @@ import { type DecodedPng, decode, type PngDataArray } from 'fast-png';
 
 /** A grayscale image stored row-major, one float per pixel. */
 export interface GrayImage {
+  /** Width in pixels. */
   width: number;
+  /** Height in pixels. */
   height: number;
+  /** Pixel values, `width * height` of them, row by row. */
   data: Float32Array;
 }
 

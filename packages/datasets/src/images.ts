@@ -14,6 +14,7 @@ import type { ImageClass } from './types.js';
 export interface OmniglotCharacter extends ImageClass {
   /** `<alphabet>/<character folder>`, such as `Balinese/character01`. */
   id: string;
+  /** Name of the alphabet folder, such as `Balinese`. */
   alphabet: string;
   /** The character's folder name inside its alphabet, such as `character01`. */
   name: string;
@@ -27,14 +28,19 @@ export interface OmniglotCharacter extends ImageClass {
 
 /** One Omniglot alphabet with its characters. */
 export interface OmniglotAlphabet {
+  /** Alphabet folder name, such as `Balinese`. */
   name: string;
+  /** The background sets that contain this alphabet. */
   sets: OmniglotSet[];
+  /** The alphabet's characters, in folder order. */
   characters: OmniglotCharacter[];
 }
 
 /** Decoded Omniglot background images. */
 export interface OmniglotImages {
+  /** Image side length in pixels. */
   size: number;
+  /** The background sets that were loaded. */
   sets: OmniglotSet[];
   /** Alphabets sorted by name. An alphabet present in several sets appears once. */
   alphabets: OmniglotAlphabet[];

@@ -8,6 +8,7 @@ import { checkImageSize, loadInkImage } from './image.js';
 export interface LakeRun {
   /** The run's folder name, such as `run01`. */
   name: string;
+  /** Image side length in pixels. */
   size: number;
   /** One image per character, from `training/class01.png` to `class20.png`, in that order. */
   train: Float32Array[];

@@ -4,6 +4,7 @@
  * gives the same episodes.
  */
 export interface RandomSource {
+  /** Returns a uniform random number in [0, 1). */
   random(): number;
 }
 

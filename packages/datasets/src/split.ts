@@ -2,7 +2,9 @@ import { type RandomSource, shuffleInPlace } from './random.js';
 
 /** The result of {@link splitByAlphabet}. */
 export interface AlphabetSplit<T> {
+  /** Characters of the training alphabets, in input order. */
   train: T[];
+  /** Characters of the validation alphabets, in input order. */
   validation: T[];
   /** Names of the alphabets in `train`, sorted. */
   trainAlphabets: string[];
@@ -23,10 +25,12 @@ export interface SplitByAlphabetOptions {
  * in both. Alphabet names are sorted and then shuffled with `rng`, and the first
  * `validationAlphabets` of them go to validation. Characters keep their input order.
  */
-export function splitByAlphabet<T extends { alphabet: string }>(
-  characters: readonly T[],
-  options: SplitByAlphabetOptions,
-): AlphabetSplit<T> {
+export function splitByAlphabet<
+  T extends {
+    /** Name of the character's alphabet. */
+    alphabet: string;
+  },
+>(characters: readonly T[], options: SplitByAlphabetOptions): AlphabetSplit<T> {
   const alphabets = [...new Set(characters.map((c) => c.alphabet))].sort();
   const count = options.validationAlphabets;
   if (!Number.isInteger(count) || count < 1 || count >= alphabets.length) {

@@ -17,8 +17,11 @@ import {
  * are in time order.
  */
 export interface StrokePoint {
+  /** Horizontal position in pixels, growing to the right. */
   x: number;
+  /** Vertical position in pixels, growing upward. */
   y: number;
+  /** Milliseconds since the drawing began. */
   t: number;
 }
 
@@ -29,9 +32,13 @@ export type Stroke = StrokePoint[];
 export interface OmniglotStrokeCharacter {
   /** `<alphabet>/<character folder>`, the same id as the character's images. */
   id: string;
+  /** Name of the alphabet folder, such as `Balinese`. */
   alphabet: string;
+  /** The character's folder name inside its alphabet, such as `character01`. */
   name: string;
+  /** The background sets that contain this character. */
   sets: OmniglotSet[];
+  /** The drawer number of each drawing, aligned with `keys`. */
   drawers: number[];
   /** The key of each drawing, equal to the key of its image. */
   keys: string[];
@@ -41,6 +48,7 @@ export interface OmniglotStrokeCharacter {
 
 /** Parsed Omniglot background strokes. */
 export interface OmniglotStrokes {
+  /** The background sets that were loaded. */
   sets: OmniglotSet[];
   /** All characters, in the same order as {@link loadOmniglotImages} returns them. */
   characters: OmniglotStrokeCharacter[];

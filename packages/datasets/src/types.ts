@@ -7,5 +7,6 @@ export interface ImageClass {
   id: string;
   /** Image side length in pixels. */
   size: number;
+  /** Images of the class, each `size * size` ink values in [0, 1], row-major. */
   images: Float32Array[];
 }

@@ -35,6 +35,7 @@ export interface BatchNormOptions {
 
 /** What {@link batchNorm} returns. Nothing passed in is modified. */
 export interface BatchNormResult {
+  /** Normalized input, the same shape as the input. */
   output: Tensor;
   /** The updated running mean (the one passed in outside training), or null without one. */
   runningMean: Tensor | null;

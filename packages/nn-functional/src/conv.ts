@@ -208,7 +208,9 @@ export interface InitConv2dOptions {
   groups?: number;
   /** Whether to create a bias (default true). */
   bias?: boolean;
+  /** Source of the random values; the global generator by default. */
   generator?: Generator;
+  /** Dtype of the weights; default float32. */
   dtype?: 'float32' | 'float64';
 }
 
@@ -225,7 +227,12 @@ export function initConv2d(
   outChannels: number,
   kernelSize: number | Pair,
   options: InitConv2dOptions | Generator = {},
-): { weight: Tensor; bias?: Tensor } {
+): {
+  /** Weight of shape [outChannels, inChannels / groups, kH, kW]. */
+  weight: Tensor;
+  /** Bias of shape [outChannels]; absent when `bias` is false. */
+  bias?: Tensor;
+} {
   const op = 'initConv2d';
   const opts: InitConv2dOptions = options instanceof Generator ? { generator: options } : options;
   assertInteger(op, 'inChannels', inChannels, 1);

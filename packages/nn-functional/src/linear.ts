@@ -35,8 +35,11 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
 
 /** Options of {@link initLinear}. */
 export interface InitLinearOptions {
+  /** Whether to create a bias; default true. */
   bias?: boolean;
+  /** Dtype of the weights; default float32. */
   dtype?: 'float32' | 'float64';
+  /** Source of the random values; the global generator by default. */
   generator?: Generator;
 }
 
@@ -48,7 +51,12 @@ export function initLinear(
   inFeatures: number,
   outFeatures: number,
   options: InitLinearOptions | Generator = {},
-): { weight: Tensor; bias?: Tensor } {
+): {
+  /** Weight of shape [outFeatures, inFeatures]. */
+  weight: Tensor;
+  /** Bias of shape [outFeatures]; absent when `bias` is false. */
+  bias?: Tensor;
+} {
   const opts: InitLinearOptions =
     'random' in options ? { generator: options as Generator } : (options as InitLinearOptions);
   const generator = opts.generator ?? getGlobalGenerator();

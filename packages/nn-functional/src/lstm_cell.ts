@@ -17,6 +17,7 @@ export interface LstmCellWeights {
   weight_hh: Tensor;
   /** [4*hidden_size]; present together with `bias_hh` or not at all. */
   bias_ih?: Tensor;
+  /** [4*hidden_size]; present together with `bias_ih` or not at all. */
   bias_hh?: Tensor;
 }
 

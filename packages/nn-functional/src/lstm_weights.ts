@@ -41,6 +41,7 @@ export interface LstmOptions {
 export interface InitLstmOptions extends LstmOptions {
   inputSize: number;
   hiddenSize: number;
+  /** Dtype of the created weights; default float32. */
   dtype?: 'float32' | 'float64';
 }
 
@@ -49,18 +50,29 @@ export type LstmWeights = Readonly<Record<string, Tensor>>;
 
 /** A weight set checked against the options, with every size resolved. */
 export interface LstmConfig {
+  /** Features per time step. */
   inputSize: number;
+  /** Features of the cell state. */
   hiddenSize: number;
   /** 0 without projections. */
   projSize: number;
+  /** Number of stacked layers. */
   numLayers: number;
+  /** 2 when bidirectional, else 1. */
   directions: 1 | 2;
+  /** Whether the weights include biases. */
   bias: boolean;
+  /** Whether input and output are [batch, seq_len, features]. */
   batchFirst: boolean;
+  /** Dropout probability between layers. */
   dropout: number;
+  /** Whether dropout is applied. */
   training: boolean;
+  /** Source of dropout masks; undefined for the global generator. */
   generator: Generator | undefined;
+  /** Dtype of the weights. */
   dtype: 'float32' | 'float64';
+  /** Backend that stores the weights. */
   backend: string;
   /** The weights by name, also when they were given as a flat array. */
   weights: Record<string, Tensor>;

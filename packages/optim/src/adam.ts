@@ -16,19 +16,29 @@ import {
 
 /** Hyperparameters of Adam and AdamW, with `torch.optim.Adam`'s defaults (AdamW: weightDecay 0.01). */
 export interface AdamOptions {
+  /** Learning rate; default 1e-3. */
   lr?: number;
+  /** Decay rates of the first and second moment estimates; default [0.9, 0.999]. */
   betas?: [number, number];
+  /** Term added to the denominator for numerical stability; default 1e-8. */
   eps?: number;
+  /** L2 penalty (Adam) or decoupled decay rate (AdamW); default 0 for Adam, 0.01 for AdamW. */
   weightDecay?: number;
+  /** Whether to use the maximum of past second moment estimates (AMSGrad); default false. */
   amsgrad?: boolean;
+  /** Whether to maximize the objective instead of minimizing it; default false. */
   maximize?: boolean;
 }
 
 /** Adam state: the step count and the first and second moment estimates, pytrees like the params. */
 export interface AdamState<T> {
+  /** Number of updates taken so far. */
   step: number;
+  /** Exponential moving average of the gradients (first moment). */
   expAvg: T;
+  /** Exponential moving average of the squared gradients (second moment). */
   expAvgSq: T;
+  /** Running maximum of `expAvgSq` when `amsgrad` is set, else null. */
   maxExpAvgSq: T | null;
 }
 
@@ -54,6 +64,7 @@ export function validateAdam(options: AdamOptions, decoupled: boolean): Required
   return o;
 }
 
+/** Returns the initial Adam state for `params`: step 0 and zero moments shaped like the params. */
 export function adamInit<T>(params: T, options: AdamOptions = {}): AdamState<T> {
   return noGrad(() => ({
     step: 0,
@@ -74,7 +85,12 @@ export function adamUpdate<T>(
   state: AdamState<T>,
   options: AdamOptions = {},
   decoupled = false,
-): { params: T; state: AdamState<T> } {
+): {
+  /** Updated parameters, a pytree like the input. */
+  params: T;
+  /** State for the next step. */
+  state: AdamState<T>;
+} {
   const o = validateAdam(options, decoupled);
   const [beta1, beta2] = o.betas;
   const step = state.step + 1;

@@ -17,7 +17,12 @@ export function clipGradNorm<T>(
   grads: T,
   maxNorm: number,
   normType = 2,
-): { grads: T; totalNorm: number } {
+): {
+  /** Clipped gradients, a pytree like the input. */
+  grads: T;
+  /** Joint norm of the gradients before clipping. */
+  totalNorm: number;
+} {
   if (!(maxNorm >= 0))
     throw new InvalidArgumentError(`clipGradNorm: maxNorm must be >= 0, got ${maxNorm}`);
   if (!(normType > 0))

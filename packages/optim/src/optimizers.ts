@@ -9,7 +9,9 @@ import { type SGDOptions, type SGDState, sgdInit, sgdUpdate, validateSGD } from 
  * earlier pytree.
  */
 abstract class Optimizer<T, S> {
+  /** Current parameters, a pytree of tensors; replaced by each `step`. */
   params: T;
+  /** Current optimizer state; replaced by each `step`. */
   state: S;
 
   constructor(params: T, state: S) {
@@ -42,6 +44,7 @@ abstract class Optimizer<T, S> {
 
 /** `torch.optim.SGD` (momentum, dampening, nesterov, weight decay) over a pytree of parameters. */
 export class SGD<T> extends Optimizer<T, SGDState<T>> {
+  /** Hyperparameters passed to the constructor. */
   readonly options: SGDOptions;
 
   constructor(params: T, options: SGDOptions) {
@@ -50,6 +53,7 @@ export class SGD<T> extends Optimizer<T, SGDState<T>> {
     this.options = options;
   }
 
+  /** Computes new params and state with {@link sgdUpdate}. */
   protected update(params: T, grads: T, state: SGDState<T>) {
     return sgdUpdate(params, grads, state, this.options);
   }
@@ -57,6 +61,7 @@ export class SGD<T> extends Optimizer<T, SGDState<T>> {
 
 /** `torch.optim.Adam` over a pytree of parameters. */
 export class Adam<T> extends Optimizer<T, AdamState<T>> {
+  /** Hyperparameters passed to the constructor. */
   readonly options: AdamOptions;
 
   constructor(params: T, options: AdamOptions = {}) {
@@ -65,6 +70,7 @@ export class Adam<T> extends Optimizer<T, AdamState<T>> {
     this.options = options;
   }
 
+  /** Computes new params and state with {@link adamUpdate}. */
   protected update(params: T, grads: T, state: AdamState<T>) {
     return adamUpdate(params, grads, state, this.options, false);
   }
@@ -72,6 +78,7 @@ export class Adam<T> extends Optimizer<T, AdamState<T>> {
 
 /** `torch.optim.AdamW` (decoupled weight decay, default 0.01) over a pytree of parameters. */
 export class AdamW<T> extends Optimizer<T, AdamState<T>> {
+  /** Hyperparameters passed to the constructor. */
   readonly options: AdamOptions;
 
   constructor(params: T, options: AdamOptions = {}) {
@@ -80,6 +87,7 @@ export class AdamW<T> extends Optimizer<T, AdamState<T>> {
     this.options = options;
   }
 
+  /** Computes new params and state with {@link adamUpdate} and decoupled weight decay. */
   protected update(params: T, grads: T, state: AdamState<T>) {
     return adamUpdate(params, grads, state, this.options, true);
   }

@@ -12,17 +12,25 @@ import {
 
 /** Hyperparameters of SGD, with `torch.optim.SGD`'s defaults. */
 export interface SGDOptions {
+  /** Learning rate (required). */
   lr: number;
+  /** Momentum factor; default 0 (no momentum buffer). */
   momentum?: number;
+  /** Dampening for momentum; default 0. */
   dampening?: number;
+  /** Whether to use Nesterov momentum (needs momentum > 0 and dampening 0); default false. */
   nesterov?: boolean;
+  /** L2 penalty added to the gradient as weightDecay * p; default 0. */
   weightDecay?: number;
+  /** Whether to maximize the objective instead of minimizing it; default false. */
   maximize?: boolean;
 }
 
 /** SGD state: the momentum buffer (a pytree like the params) once momentum has run. */
 export interface SGDState<T> {
+  /** Number of updates taken so far. */
   step: number;
+  /** Momentum buffer, a pytree like the params; null until a step with momentum has run. */
   momentumBuffer: T | null;
 }
 
@@ -48,6 +56,7 @@ export function validateSGD(options: SGDOptions): Required<SGDOptions> {
   return o;
 }
 
+/** Returns the initial SGD state: step 0 and no momentum buffer. */
 export function sgdInit<T>(_params: T): SGDState<T> {
   return { step: 0, momentumBuffer: null };
 }
@@ -61,7 +70,12 @@ export function sgdUpdate<T>(
   grads: T,
   state: SGDState<T>,
   options: SGDOptions,
-): { params: T; state: SGDState<T> } {
+): {
+  /** Updated parameters, a pytree like the input. */
+  params: T;
+  /** State for the next step. */
+  state: SGDState<T>;
+} {
   const o = validateSGD(options);
   return noGrad(() => {
     const direction = zipTrees([params, grads], ([p, g]) => {

@@ -13,7 +13,10 @@ export interface MatrixView {
   colStride: number;
 }
 
-/** Rows and columns of the register tile: the micro-kernel keeps a 4x4 block of C in locals. */
+/**
+ * Rows and columns of the register tile: the micro-kernel keeps a 4x4 block of C in locals.
+ * NOTE: packPanels packs A and B alike and relies on MR === NR, as gemm.wat does on both being 4.
+ */
 const MR = 4;
 const NR = 4;
 /** Depth of one packed block: a 4 x 256 panel of A and of B (8 KiB each as float64) stay in L1. */
@@ -112,26 +115,8 @@ export function gemm(
  * `packedA[(panel * kc + p) * MR + r]`. Rows past the end are zero; their results are dropped.
  */
 function packA(a: MatrixView, i0: number, mc: number, p0: number, kc: number): void {
-  const panels = Math.ceil(mc / MR);
-  const dst = packedA;
-  const src = a.data;
-  const rs = a.rowStride;
-  const cs = a.colStride;
-  for (let panel = 0; panel < panels; panel++) {
-    const base = panel * kc * MR;
-    const rows = Math.min(MR, mc - panel * MR);
-    for (let r = 0; r < MR; r++) {
-      if (r >= rows) {
-        for (let p = 0; p < kc; p++) dst[base + p * MR + r] = 0;
-        continue;
-      }
-      let from = a.offset + (i0 + panel * MR + r) * rs + p0 * cs;
-      for (let p = 0; p < kc; p++) {
-        dst[base + p * MR + r] = src[from];
-        from += cs;
-      }
-    }
-  }
+  const start = a.offset + i0 * a.rowStride + p0 * a.colStride;
+  packPanels(packedA, a.data, start, a.rowStride, a.colStride, mc, kc);
 }
 
 /**
@@ -139,23 +124,48 @@ function packA(a: MatrixView, i0: number, mc: number, p0: number, kc: number): v
  * `packedB[(panel * kc + p) * NR + col]`, zero past the last column.
  */
 function packB(b: MatrixView, p0: number, kc: number, j0: number, nc: number): void {
-  const panels = Math.ceil(nc / NR);
-  const dst = packedB;
-  const src = b.data;
-  const rs = b.rowStride;
-  const cs = b.colStride;
+  const start = b.offset + p0 * b.rowStride + j0 * b.colStride;
+  packPanels(packedB, b.data, start, b.colStride, b.rowStride, nc, kc);
+}
+
+/**
+ * Packs `lines` lines (rows of A or columns of B) of `depth` elements each into panels of four
+ * lines, interleaved by depth: `dst[(panel * depth + p) * 4 + line % 4]`. A full panel whose
+ * four lines are adjacent in memory is copied four values at a time, so both sides stay
+ * contiguous; other panels are copied line by line, and missing lines are zero.
+ */
+function packPanels(
+  dst: Float64Array,
+  src: TypedArray,
+  start: number,
+  lineStride: number,
+  depthStride: number,
+  lines: number,
+  depth: number,
+): void {
+  const panels = Math.ceil(lines / MR);
   for (let panel = 0; panel < panels; panel++) {
-    const base = panel * kc * NR;
-    const cols = Math.min(NR, nc - panel * NR);
-    for (let col = 0; col < NR; col++) {
-      if (col >= cols) {
-        for (let p = 0; p < kc; p++) dst[base + p * NR + col] = 0;
+    const base = panel * depth * MR;
+    const first = start + panel * MR * lineStride;
+    const count = Math.min(MR, lines - panel * MR);
+    if (count === MR && lineStride === 1) {
+      for (let p = 0, from = first, to = base; p < depth; p++, from += depthStride, to += MR) {
+        dst[to] = src[from];
+        dst[to + 1] = src[from + 1];
+        dst[to + 2] = src[from + 2];
+        dst[to + 3] = src[from + 3];
+      }
+      continue;
+    }
+    for (let line = 0; line < MR; line++) {
+      if (line >= count) {
+        for (let p = 0; p < depth; p++) dst[base + p * MR + line] = 0;
         continue;
       }
-      let from = b.offset + p0 * rs + (j0 + panel * NR + col) * cs;
-      for (let p = 0; p < kc; p++) {
-        dst[base + p * NR + col] = src[from];
-        from += rs;
+      let from = first + line * lineStride;
+      for (let p = 0; p < depth; p++) {
+        dst[base + p * MR + line] = src[from];
+        from += depthStride;
       }
     }
   }

@@ -1,4 +1,4 @@
-import type { KernelImpl } from '@metagrad/core';
+import type { KernelImpl, TypedArray } from '@metagrad/core';
 import { broadcastShapes, sizeOf } from '@metagrad/core';
 import { allocate, output, valuesOf } from '../backend.js';
 import { gemm, type MatrixView } from './gemm.js';
@@ -42,12 +42,50 @@ export const matMul: KernelImpl<'MatMul'> = ([x, y], { transposeA, transposeB })
     rowStride: transposeB ? 1 : n,
     colStride: transposeB ? k : 1,
   };
+  const small = m * n * k <= SMALL_PRODUCT || n === 1 || k === 1;
   for (let batch = 0; batch < batches; batch++) {
     a.offset = batchA[batch] * m * k;
     b.offset = batchB[batch] * k * n;
+    if (small) {
+      smallProduct(m, n, k, a, b, out, batch * m * n);
+      continue;
+    }
     const cOffset = direct ? batch * m * n : 0;
     gemm(m, n, k, a, b, c, cOffset, false);
     if (!direct) for (let i = 0; i < m * n; i++) out[batch * m * n + i] = c[i];
   }
   return output(out, [...batchShape, m, n], x.dtype);
 };
+
+/** Below this many multiply-adds per matrix (or for a vector operand), packing costs more than it saves. */
+const SMALL_PRODUCT = 1024;
+
+/**
+ * out[at + i * n + j] = sum over p of A[i, p] B[p, j], each sum in float64 in the order
+ * p = 0, 1, ..., k - 1 as in `gemm`, without packing.
+ */
+function smallProduct(
+  m: number,
+  n: number,
+  k: number,
+  a: MatrixView,
+  b: MatrixView,
+  out: TypedArray,
+  at: number,
+): void {
+  const av = a.data;
+  const bv = b.data;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let acc = 0;
+      let ia = a.offset + i * a.rowStride;
+      let ib = b.offset + j * b.colStride;
+      for (let p = 0; p < k; p++) {
+        acc += av[ia] * bv[ib];
+        ia += a.colStride;
+        ib += b.rowStride;
+      }
+      out[at + i * n + j] = acc;
+    }
+  }
+}

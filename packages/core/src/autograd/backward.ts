@@ -6,7 +6,7 @@ import { add } from '../ops/elementwise.js';
 import { alias } from '../ops/shape.js';
 import { Tensor } from '../tensor.js';
 
-/** Options of {@link gradients}, named as in `torch.autograd.grad`. */
+/** Options of `autograd.grad`, named as in `torch.autograd.grad`. */
 export interface GradOptions {
   /** Cotangents for the outputs; a scalar output may leave its own out (ones). */
   gradOutputs?: readonly (Tensor | null | undefined)[];

@@ -18,7 +18,8 @@ export interface FunctionalGradOptions {
   argNames?: readonly string[];
 }
 
-type Fn = (...args: any[]) => any;
+/** Any function; {@link grad} and {@link valueAndGrad} differentiate its tensor arguments. */
+export type Fn = (...args: any[]) => any;
 
 /** A leaf that stands for `x` inside `fn`: gradients stop at it, and flow on to `x` when `x` is in an outer graph. */
 function traceInput(x: Tensor): Tensor {

@@ -11,7 +11,12 @@ import { gradients } from './backward.js';
 export interface GradcheckOptions {
   /** Step of the central differences. */
   eps?: number;
+  /**
+   * Absolute tolerance; default 1e-5. An element passes when
+   * |analytic - numeric| <= atol + rtol * |numeric|.
+   */
   atol?: number;
+  /** Relative tolerance, scaled by |numeric|; default 1e-3. */
   rtol?: number;
   /** Seed of the random projections of the outputs. */
   seed?: number;
@@ -21,13 +26,25 @@ export interface GradcheckOptions {
 
 /** What a gradient check found: the worst mismatch between analytic and numeric gradients. */
 export interface GradcheckReport {
+  /** Whether every element was within tolerance. */
   ok: boolean;
+  /** Largest absolute difference between analytic and numeric gradient elements. */
   maxAbsError: number;
   /** Input index and flat element of the worst mismatch, with both values. */
-  worst: { input: number; element: number; analytic: number; numeric: number } | null;
+  worst: {
+    /** Index of the input in the argument list. */
+    input: number;
+    /** Flat (row-major) index of the element within that input. */
+    element: number;
+    /** Gradient element from autograd. */
+    analytic: number;
+    /** Gradient element from central differences. */
+    numeric: number;
+  } | null;
 }
 
-type Fn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
+/** Function under test: tensors in, one tensor or a list of tensors out. */
+export type Fn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
 
 function asList(out: Tensor | readonly Tensor[]): Tensor[] {
   return Array.isArray(out) ? [...out] : [out as Tensor];

@@ -13,9 +13,13 @@ export type BackwardFn = (
 
 /** The record that an op leaves on its output when gradients are being recorded. */
 export interface GradNode {
+  /** Name of the op, used in error messages. */
   readonly name: string;
+  /** Inputs of the op, in argument order. */
   inputs: readonly Tensor[];
+  /** Extra tensors the backward reads (the output first when the op saves it). */
   saved: readonly Tensor[];
+  /** Computes the input gradients from the output gradient. */
   readonly backward: BackwardFn;
   /** Set once a backward pass without `retainGraph` has run through this node. */
   released: boolean;

@@ -8,19 +8,25 @@ import type { Tensor } from '../tensor.js';
 /** Nested arrays of numbers or booleans, as `torch.tensor` takes them. */
 export type NestedArray = number | boolean | readonly NestedArray[];
 
+/** Options shared by the tensor creation functions. */
 export interface CreationOptions {
+  /** Element type; each function states its default. */
   dtype?: DType;
   /** The backend to create on; the active one by default. */
   backend?: string;
+  /** Whether the new leaf requires gradients (float dtypes only); false by default. */
   requiresGrad?: boolean;
 }
 
+/** Options of {@link tensor}. */
 export interface TensorOptions extends CreationOptions {
   /** The shape of flat data; inferred from nested arrays when left out. */
   shape?: readonly number[];
 }
 
+/** Options of the random creation functions. */
 export interface RandomOptions extends CreationOptions {
+  /** Source of random numbers; the global generator by default. */
   generator?: Generator;
 }
 
@@ -158,10 +164,12 @@ export function full(
   return out;
 }
 
+/** Creates a tensor of `shape` filled with 0 (float32 unless `dtype` is given). */
 export function zeros(shape: readonly number[], options: CreationOptions = {}): Tensor {
   return full(shape, 0, options);
 }
 
+/** Creates a tensor of `shape` filled with 1 (float32 unless `dtype` is given). */
 export function ones(shape: readonly number[], options: CreationOptions = {}): Tensor {
   return full(shape, 1, options);
 }
@@ -171,10 +179,12 @@ export function fullLike(t: Tensor, value: number, options: CreationOptions = {}
   return full(t.shape, value, { dtype: t.dtype, backend: t.backend, ...options });
 }
 
+/** Creates zeros shaped like `t`, on its backend, with its dtype unless another is given. */
 export function zerosLike(t: Tensor, options: CreationOptions = {}): Tensor {
   return fullLike(t, 0, options);
 }
 
+/** Creates ones shaped like `t`, on its backend, with its dtype unless another is given. */
 export function onesLike(t: Tensor, options: CreationOptions = {}): Tensor {
   return fullLike(t, 1, options);
 }

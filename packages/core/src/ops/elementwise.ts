@@ -95,20 +95,24 @@ function floatUnary(
   );
 }
 
+/** Negates element-wise. Throws `DTypeError` for a bool tensor. */
 export function neg(x: Tensor): Tensor {
   if (x.dtype === 'bool')
     throw new DTypeError('neg: a bool tensor cannot be negated; use logical ops');
   return unary('neg', x, (dy) => [neg(dy)]);
 }
 
+/** Computes e^x element-wise. Integer and bool inputs are converted to float32 first. */
 export function exp(x: Tensor): Tensor {
   return floatUnary('exp', x, (dy, _, [y]) => [mul(dy, y)], true);
 }
 
+/** Computes the natural logarithm element-wise. Integer and bool inputs are converted to float32 first. */
 export function log(x: Tensor): Tensor {
   return floatUnary('log', x, (dy, [x]) => [div(dy, x)]);
 }
 
+/** Computes the square root element-wise. Integer and bool inputs are converted to float32 first. */
 export function sqrt(x: Tensor): Tensor {
   return floatUnary('sqrt', x, (dy, _, [y]) => [div(dy, mul(y, 2))], true);
 }
@@ -118,38 +122,47 @@ export function abs(x: Tensor): Tensor {
   return unary('abs', x, (dy, [x]) => [mul(dy, sign(x))]);
 }
 
+/** Returns -1, 0 or 1 by the sign of each element; the gradient is zero. */
 export function sign(x: Tensor): Tensor {
   return unary('sign', x, (dy) => [zerosLike(dy)]);
 }
 
+/** Computes x * x element-wise, keeping the dtype. */
 export function square(x: Tensor): Tensor {
   return unary('square', x, (dy, [x]) => [mul(dy, mul(x, 2))]);
 }
 
+/** Computes 1 / x element-wise. Integer and bool inputs are converted to float32 first. */
 export function reciprocal(x: Tensor): Tensor {
   return floatUnary('reciprocal', x, (dy, _, [y]) => [neg(mul(dy, square(y)))], true);
 }
 
+/** Rounds down element-wise; the gradient is zero. */
 export function floor(x: Tensor): Tensor {
   return unary('floor', x, (dy) => [zerosLike(dy)]);
 }
 
+/** Rounds up element-wise; the gradient is zero. */
 export function ceil(x: Tensor): Tensor {
   return unary('ceil', x, (dy) => [zerosLike(dy)]);
 }
 
+/** Computes 1 / (1 + e^-x) element-wise. Integer and bool inputs are converted to float32 first. */
 export function sigmoid(x: Tensor): Tensor {
   return floatUnary('sigmoid', x, (dy, _, [y]) => [mul(dy, mul(y, sub(1, y)))], true);
 }
 
+/** Computes the sine (radians) element-wise. Integer and bool inputs are converted to float32 first. */
 export function sin(x: Tensor): Tensor {
   return floatUnary('sin', x, (dy, [x]) => [mul(dy, cos(x))]);
 }
 
+/** Computes the cosine (radians) element-wise. Integer and bool inputs are converted to float32 first. */
 export function cos(x: Tensor): Tensor {
   return floatUnary('cos', x, (dy, [x]) => [neg(mul(dy, sin(x)))]);
 }
 
+/** Computes the hyperbolic tangent element-wise. Integer and bool inputs are converted to float32 first. */
 export function tanh(x: Tensor): Tensor {
   return floatUnary('tanh', x, (dy, _, [y]) => [mul(dy, sub(1, square(y)))], true);
 }
@@ -174,10 +187,12 @@ function binary(
   return defineOp(op, [x, y], () => runKernel('Binary', [x, y], { op }, op), backward);
 }
 
+/** Adds element-wise, broadcasting and promoting dtypes as PyTorch does. */
 export function add(a: TensorLike, b: TensorLike): Tensor {
   return binary('add', a, b, (dy, [x, y]) => [sumTo(dy, x.shape), sumTo(dy, y.shape)]);
 }
 
+/** Subtracts `b` from `a` element-wise, broadcasting. Throws `DTypeError` for a bool operand. */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
   if (isBoolOperand(a) || isBoolOperand(b)) {
     throw new DTypeError(
@@ -191,6 +206,7 @@ function isBoolOperand(v: TensorLike): boolean {
   return typeof v === 'boolean' || (v instanceof Tensor && v.dtype === 'bool');
 }
 
+/** Multiplies element-wise, broadcasting and promoting dtypes as PyTorch does. */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
   return binary('mul', a, b, (dy, [x, y]) => [
     sumTo(mul(dy, y), x.shape),
@@ -271,17 +287,25 @@ function compare(op: CompareOp, a: TensorLike, b: TensorLike): Tensor {
   return runKernel('Compare', [x, y], { op }, op);
 }
 
+/** Returns a bool tensor of `a == b`, broadcasting. */
 export const eq = (a: TensorLike, b: TensorLike): Tensor => compare('eq', a, b);
+/** Returns a bool tensor of `a != b`, broadcasting. */
 export const ne = (a: TensorLike, b: TensorLike): Tensor => compare('ne', a, b);
+/** Returns a bool tensor of `a < b`, broadcasting. */
 export const lt = (a: TensorLike, b: TensorLike): Tensor => compare('lt', a, b);
+/** Returns a bool tensor of `a <= b`, broadcasting. */
 export const le = (a: TensorLike, b: TensorLike): Tensor => compare('le', a, b);
+/** Returns a bool tensor of `a > b`, broadcasting. */
 export const gt = (a: TensorLike, b: TensorLike): Tensor => compare('gt', a, b);
+/** Returns a bool tensor of `a >= b`, broadcasting. */
 export const ge = (a: TensorLike, b: TensorLike): Tensor => compare('ge', a, b);
 
+/** Returns a bool tensor that is true where both inputs are non-zero, broadcasting. */
 export function logicalAnd(a: Tensor, b: Tensor): Tensor {
   return cast(mul(cast(a, 'int32'), cast(b, 'int32')), 'bool');
 }
 
+/** Returns a bool tensor that is true where the input is zero. */
 export function logicalNot(a: Tensor): Tensor {
   return eq(cast(a, 'int32'), 0);
 }
@@ -341,6 +365,7 @@ export function clamp(x: Tensor, min?: Scalar | null, max?: Scalar | null): Tens
   );
 }
 
+/** Returns a bool tensor that is false at NaN and infinite elements; always true for integer dtypes. */
 export function isFinite(x: Tensor): Tensor {
   if (!isFloating(x.dtype)) return full(x.shape, true, { dtype: 'bool', backend: x.backend });
   return lt(abs(x), Number.POSITIVE_INFINITY);

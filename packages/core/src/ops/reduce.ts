@@ -8,7 +8,8 @@ import { add, cast, div, eq, exp, isFinite, log, mul, sub, where } from './eleme
 import { defineOp } from './op.js';
 import { expand, reshape } from './shape.js';
 
-type Axis = number | readonly number[] | null | undefined;
+/** One axis or a list of axes (negative ones count from the end); null or undefined means all axes. */
+export type Axis = number | readonly number[] | null | undefined;
 
 function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
   return shape.map((d, i) => (axes.includes(i) ? 1 : d));
@@ -119,6 +120,7 @@ export function argmax(x: Tensor, axis?: number | null, keepDim = false): Tensor
   return argReduce('argmax', x, axis, keepDim);
 }
 
+/** Returns the int32 index of the first minimum along `axis` (of the flattened input when left out). */
 export function argmin(x: Tensor, axis?: number | null, keepDim = false): Tensor {
   return argReduce('argmin', x, axis, keepDim);
 }
