@@ -37,7 +37,9 @@ writeFileSync(
   join(consumer, 'package.json'),
   JSON.stringify({ name: 'consumer', private: true, dependencies: tarballs }, null, 2),
 );
-run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], consumer);
+// Optional dependencies are left out: gpu.js's `gl` would otherwise compile for minutes, and
+// gpu.js runs without it in its WebAssembly mode.
+run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '--omit=optional'], consumer);
 
 const names = Object.keys(tarballs);
 const esm = `${names.map((n, i) => `import * as m${i} from '${n}';`).join('\n')}

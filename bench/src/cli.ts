@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { childRunner } from './child_runner.js';
 import { GRADIENT_TOLERANCE, runWorkload, type WorkloadResult } from './harness.js';
-import { pytorchColumn } from './pytorch.js';
+import { PYTORCH_SYSTEM, pytorchColumn } from './pytorch.js';
 import { computeReference } from './reference.js';
 import {
   type BenchReport,
@@ -29,7 +29,8 @@ Options:
   --systems LIST     comma-separated system names (default: all): ${SYSTEM_NAMES.join(', ')}
   --runs N           timed runs per system when a run is fast (default ${DEFAULT_POLICY.runs})
   --budget S         seconds one system may spend on one workload before its runs are cut (default ${DEFAULT_POLICY.budgetMs / 1000})
-  --cap S            a warm-up run longer than this many seconds is not timed further (default ${DEFAULT_POLICY.capMs / 1000})
+  --cap S            seconds after which a setup or warm-up run is stopped, as over the cap (default ${DEFAULT_POLICY.capMs / 1000})
+  --render           only rewrite latest.md from latest.json, merging pytorch.json when present
   --out DIR          output folder (default: results next to this package)
   -h, --help         show this help
 `;
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
       budget: { type: 'string' },
       cap: { type: 'string' },
       out: { type: 'string' },
+      render: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -86,6 +88,12 @@ async function main(): Promise<void> {
   };
   const distDir = dirname(fileURLToPath(import.meta.url));
   const out = resolve(values.out ?? join(distDir, '..', 'results'));
+  if (values.render) {
+    const latest = join(out, 'latest.json');
+    if (!existsSync(latest)) throw new Error(`--render: ${latest} not found; run the bench first`);
+    writeReport(JSON.parse(readFileSync(latest, 'utf8')) as BenchReport, out);
+    return;
+  }
 
   const started = performance.now();
   const loadStart = loadAverage();
@@ -117,16 +125,6 @@ async function main(): Promise<void> {
         details: 'could not be set up (see the errors below)',
       },
   );
-  const pytorchFile = join(out, 'pytorch.json');
-  if (existsSync(pytorchFile)) {
-    const column = pytorchColumn(JSON.parse(readFileSync(pytorchFile, 'utf8')));
-    infos.push(column.info);
-    for (const workload of workloads) {
-      const entry = column.entries[workload.id];
-      if (entry) workload.entries.push(entry);
-    }
-  }
-
   const report: BenchReport = {
     date: new Date().toISOString(),
     machine: describeMachine(),
@@ -137,6 +135,27 @@ async function main(): Promise<void> {
     workloads,
     durationSeconds: (performance.now() - started) / 1000,
   };
+  writeReport(report, out);
+}
+
+/** Replaces the PyTorch column of the report with results/pytorch.json, when that file exists. */
+function mergePytorch(report: BenchReport, out: string): void {
+  report.systems = report.systems.filter((s) => s.name !== PYTORCH_SYSTEM);
+  for (const workload of report.workloads) {
+    workload.entries = workload.entries.filter((e) => e.system !== PYTORCH_SYSTEM);
+  }
+  const pytorchFile = join(out, 'pytorch.json');
+  if (!existsSync(pytorchFile)) return;
+  const column = pytorchColumn(JSON.parse(readFileSync(pytorchFile, 'utf8')));
+  report.systems.push(column.info);
+  for (const workload of report.workloads) {
+    const entry = column.entries[workload.id];
+    if (entry) workload.entries.push(entry);
+  }
+}
+
+function writeReport(report: BenchReport, out: string): void {
+  mergePytorch(report, out);
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(out, 'latest.md'), renderMarkdown(report));

@@ -26,8 +26,13 @@ export interface Entry {
   status: EntryStatus;
   /** The error the system raised when it could not run the workload. */
   reason?: string;
-  /** The last warm-up run, in milliseconds. */
+  /** The last warm-up run, in milliseconds (over the cap: the time when it was stopped). */
   warmupMs?: number;
+  /**
+   * Over the cap: whether the setup (library start, compilation and the gradient for the check)
+   * or a run exceeded it. Only a run gives a lower bound on the run time.
+   */
+  overCapIn?: 'setup' | 'run';
   timing?: TimingSummary;
   /** Whether the time budget cut the runs below the count of the policy. */
   cut?: boolean;
@@ -49,9 +54,9 @@ function describeError(error: unknown): string {
   return message.split('\n')[0].slice(0, 300);
 }
 
-function failure(system: string, error: unknown): Entry {
+function failure(system: string, error: unknown, phase: 'setup' | 'run'): Entry {
   if (error instanceof OverCapError) {
-    return { system, status: 'over the cap', warmupMs: error.elapsedMs };
+    return { system, status: 'over the cap', warmupMs: error.elapsedMs, overCapIn: phase };
   }
   const status = error instanceof UnsupportedError ? 'unsupported' : 'failed';
   return { system, status, reason: describeError(error) };
@@ -71,8 +76,10 @@ async function warmUp(
   policy: RunPolicy,
   infos: SystemInfo[],
 ): Promise<Contender | Entry> {
+  let phase: 'setup' | 'run' = 'setup';
   try {
     const { info, gradient } = await runner.prepare(policy.capMs);
+    phase = 'run';
     infos.push(info);
     const entry: Entry = { system: runner.name, status: 'ok' };
     if (reference && gradient) {
@@ -87,11 +94,14 @@ async function warmUp(
     entry.warmupMs = warmupMs;
     const { runs, overCap } = plannedRuns(warmupMs, policy);
     entry.cut = overCap && runs > 0;
-    if (runs === 0) entry.status = 'over the cap';
+    if (runs === 0) {
+      entry.status = 'over the cap';
+      entry.overCapIn = 'run';
+    }
     return { runner, entry, runs, times: [] };
   } catch (error) {
     runner.close();
-    return failure(runner.name, error);
+    return failure(runner.name, error, phase);
   }
 }
 
@@ -124,7 +134,7 @@ export async function runWorkload(
       try {
         contender.times.push(await contender.runner.run(policy.capMs));
       } catch (error) {
-        Object.assign(contender.entry, failure(contender.runner.name, error));
+        Object.assign(contender.entry, failure(contender.runner.name, error, 'run'));
       }
     }
   }

@@ -55,7 +55,10 @@ function formatMs(ms: number): string {
 function formatCell(entry: Entry): string {
   if (entry.status === 'unsupported') return 'unsupported';
   if (entry.status === 'failed') return 'failed';
-  if (entry.status === 'over the cap') return `over the cap (1 run: ${formatMs(entry.warmupMs!)})`;
+  if (entry.status === 'over the cap') {
+    const what = entry.overCapIn === 'setup' ? 'setup and gradient' : 'one run';
+    return `over the cap (${what} ≥ ${formatMs(entry.warmupMs!)})`;
+  }
   const t = entry.timing!;
   let runs = '';
   if (entry.cut) runs = `, ${t.runs} runs (time cap)`;
@@ -67,8 +70,10 @@ function formatCell(entry: Entry): string {
 /** metagrad's median divided by the peer's; below 1 means metagrad is faster. */
 export function ratio(metagrad: Entry | undefined, peer: Entry): string {
   if (!metagrad?.timing || peer.gradientWrong) return '';
-  if (peer.status === 'over the cap')
+  // Only a stopped run bounds the peer's run time; a stopped setup bounds nothing.
+  if (peer.status === 'over the cap' && peer.overCapIn === 'run') {
     return `< ${(metagrad.timing.median / peer.warmupMs!).toFixed(3)}`;
+  }
   if (!peer.timing) return '';
   return (metagrad.timing.median / peer.timing.median).toFixed(2);
 }
@@ -90,8 +95,8 @@ export function renderMarkdown(report: BenchReport): string {
     `Each cell is the median run time (min–max) of ${report.policy.runs} runs after warm-up, ` +
       `interleaved round by round between systems; ${report.policy.slowRuns} runs when one run takes over ` +
       `${report.policy.slowRunMs / 1000} s, fewer runs ("time cap") when ${report.policy.runs} runs would take over ` +
-      `${report.policy.budgetMs / 1000} s, and no timed run ("over the cap") when the warm-up run took over ` +
-      `${report.policy.capMs / 1000} s. The ratio is metagrad's median divided by the peer's: below 1, metagrad is faster. ` +
+      `${report.policy.budgetMs / 1000} s, and no timed run ("over the cap") when the setup (with the gradient for the check) or a warm-up ` +
+      `run took over ${report.policy.capMs / 1000} s, where it was stopped. The ratio is metagrad's median divided by the peer's: below 1, metagrad is faster. ` +
       `Inputs are float32. A gradient whose relative error against metagrad's float64 result exceeds ` +
       `${GRADIENT_TOLERANCE} is marked wrong and gets no ratio.`,
     '',

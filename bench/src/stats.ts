@@ -48,7 +48,7 @@ export interface RunPolicy {
   slowRunMs: number;
   /** Time budget of one system on one workload; fewer runs are made when they would exceed it. */
   budgetMs: number;
-  /** A warm-up run longer than this is not repeated: the entry is reported as over the cap. */
+  /** A setup or warm-up run longer than this is stopped, and the entry is reported as over the cap. */
   capMs: number;
 }
 

@@ -7,7 +7,7 @@ import { BLOCKS, type ConvNetConfig, type ConvNetParams, featureSize } from './m
 export interface SavedWeights {
   params: ConvNetParams;
   config: ConvNetConfig;
-  /** The background characters of meta-training, or null when the file does not say. */
+  /** The background characters of meta-training, or null when the file does not record them. */
   trainSet: TrainSet | null;
 }
 

@@ -9,7 +9,7 @@ import {
 } from './model.js';
 
 /**
- * How a query image gets its label:
+ * The rule that labels a query image:
  * - `maml`: adapt the meta-learned weights to the support set with a few SGD steps, then take
  *   the adapted classifier's prediction (the head must have as many classes as the task);
  * - `feature-nn`: the label of the support image whose meta-learned features (no adaptation)
@@ -28,7 +28,7 @@ export interface TestSettings {
   chunk: number;
 }
 
-/** The predicted label of every query image: [tasks * queries], task after task. */
+/** Predicts the label of every query image: [tasks * queries], task after task. */
 export function predict(
   params: ConvNetParams,
   batch: TaskBatch,
@@ -80,7 +80,7 @@ function predictChunk(
 }
 
 /**
- * The label of the most cosine-similar support vector for each query vector.
+ * Returns, for each query vector, the label of the most cosine-similar support vector.
  * support [tasks, s, d], labels int32 [tasks, s], query [tasks, q, d] -> int32 [tasks, q].
  */
 function nearestLabels(support: Tensor, labels: Tensor, query: Tensor): Tensor {

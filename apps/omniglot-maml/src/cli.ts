@@ -39,7 +39,7 @@ Options:
                           alphabets only in small2 for the held-out tests); with
                           --eval-only, states it for a weights file that does not
   --no-augment            no random affine distortion of training images
-  --run-episodes N        5-way episodes per Lake run at test time (default 10)
+  --run-episodes N        5-way episodes per Lake run at test time (default 5)
   --eval-episodes N       episodes per held-out N-way K-shot test (default 100)
   --chunk N               tasks per forward pass at test time (default 20)
   --out DIR               output folder (default out/omniglot-maml)
@@ -104,9 +104,17 @@ function parse(argv: string[]) {
   const trainSet = values['train-set'] ?? 'both';
   if (trainSet !== 'both' && trainSet !== 'small1')
     throw new UsageError(`--train-set must be both or small1, got '${trainSet}'`);
-  const preset = values.paper ? PAPER : values.long ? LONG : undefined;
-  const presetName = values.paper ? '--paper' : '--long';
   if (values.paper && values.long) throw new UsageError('use --paper or --long, not both');
+  let preset: { iterations: number; metaBatch: number } | undefined;
+  let presetName = '';
+  if (values.paper) {
+    preset = PAPER;
+    presetName = '--paper';
+  } else if (values.long) {
+    preset = LONG;
+    presetName = '--long';
+  }
+
   if (preset && values.iterations !== undefined)
     throw new UsageError(`${presetName} sets the iterations; do not combine it with --iterations`);
   if (preset && values['meta-batch'] !== undefined)
@@ -145,7 +153,7 @@ function parse(argv: string[]) {
     weights: values.weights,
     trainSetGiven,
     testSteps: integer('test-steps', values['test-steps'], 3, 0),
-    runEpisodes: integer('run-episodes', values['run-episodes'], 10, 1),
+    runEpisodes: integer('run-episodes', values['run-episodes'], 5, 1),
     evalEpisodes: integer('eval-episodes', values['eval-episodes'], 100, 2),
     chunk: integer('chunk', values.chunk, 20, 1),
   };

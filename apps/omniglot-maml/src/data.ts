@@ -17,14 +17,14 @@ import { IMAGE_SIZE } from './model.js';
  */
 export type TrainSet = 'both' | 'small1';
 
-/** The training classes: every character of the set, with each 90-degree rotation a new class. */
+/** Loads the training classes: every character of the set, each 90-degree rotation a new class. */
 export function trainingClasses(set: TrainSet): ImageClass[] {
   const sets = set === 'both' ? (['small1', 'small2'] as const) : (['small1'] as const);
   return withRotations(loadOmniglotImages({ sets, size: IMAGE_SIZE }).characters);
 }
 
 /**
- * The characters of the alphabets found only in `small2` (Japanese katakana, Sanskrit and
+ * Loads the characters of the alphabets found only in `small2` (Japanese katakana, Sanskrit and
  * Tagalog): the test classes of a model trained on `small1`. Greek and Latin are left out
  * because they are in both sets.
  */

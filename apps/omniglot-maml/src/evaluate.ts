@@ -133,9 +133,9 @@ export interface EpisodeTest {
 }
 
 /**
- * The mean query accuracy over `episodes` N-way K-shot episodes drawn from `classes` without
+ * Measures the mean query accuracy over `episodes` N-way K-shot episodes drawn from `classes` without
  * augmentation, with the 95% interval over episodes. The episodes come from their own seed, so
- * every model and classifier sees the same ones.
+ * every model and classifier is tested on the same ones.
  */
 export function evaluateEpisodes(
   params: ConvNetParams,

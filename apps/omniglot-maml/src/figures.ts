@@ -15,7 +15,7 @@ function movingAverage(values: number[], window: number): number[] {
   return out;
 }
 
-/** The meta-training query loss and accuracy after adaptation, per iteration, side by side. */
+/** Plots the meta-training query loss and accuracy after adaptation per iteration, side by side. */
 export async function plotTraining(
   path: string,
   losses: number[],
@@ -52,7 +52,7 @@ export interface EpisodePicture {
   predictions: number[];
 }
 
-/** An ink image (1 = ink) as a PNG data URL, drawn black on white. */
+/** Encodes an ink image (1 = ink) as a PNG data URL, drawn black on white. */
 function pngDataUrl(image: Float32Array): string {
   const gray = new Uint8Array(image.length);
   for (let i = 0; i < image.length; i++) gray[i] = Math.round(255 * (1 - image[i]));

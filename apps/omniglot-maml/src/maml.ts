@@ -25,7 +25,7 @@ export interface InnerLoop {
   firstOrder: boolean;
 }
 
-/** The mean cross-entropy of each task: logits [tasks, n, ways] against labels [tasks, n] -> [tasks]. */
+/** Computes the mean cross-entropy of each task: logits [tasks, n, ways] against labels [tasks, n] -> [tasks]. */
 export function taskLosses(logits: Tensor, labels: Tensor): Tensor {
   const [tasks, n, ways] = logits.shape;
   const losses = crossEntropy(logits.reshape([tasks * n, ways]), labels.reshape([tasks * n]), {
@@ -34,7 +34,7 @@ export function taskLosses(logits: Tensor, labels: Tensor): Tensor {
   return losses.reshape([tasks, n]).mean(1);
 }
 
-/** The fraction of correct predictions of each task: [tasks]. */
+/** Computes the fraction of correct predictions of each task: [tasks]. */
 export function taskAccuracies(logits: Tensor, labels: Tensor): Tensor {
   return logits.argmax(-1).eq(labels).cast(logits.dtype).mean(1);
 }
@@ -64,7 +64,7 @@ export function adapt(
   return fast;
 }
 
-/** The query logits of every task after adapting to its support set: [tasks, queries, ways]. */
+/** Adapts to each task's support set and returns the query logits: [tasks, queries, ways]. */
 export function adaptedLogits(
   params: ConvNetParams,
   batch: TaskBatch,
@@ -84,7 +84,7 @@ export function adaptedLogits(
   return forward(fast, batch.query, architecture, mode);
 }
 
-/** The MAML objective: the mean query loss after adapting to each task's support set. */
+/** Computes the MAML objective: the mean query loss after adapting to each task's support set. */
 export function metaLoss(
   params: ConvNetParams,
   batch: TaskBatch,
@@ -99,8 +99,8 @@ export function metaLoss(
 }
 
 /**
- * The meta-loss, the query accuracy after adaptation, and the gradient of the meta-loss with
- * respect to the initial weights (second order unless `inner.firstOrder`).
+ * Computes the meta-loss, the query accuracy after adaptation, and the gradient of the meta-loss
+ * with respect to the initial weights (second order unless `inner.firstOrder`).
  */
 export function metaGradient(
   params: ConvNetParams,

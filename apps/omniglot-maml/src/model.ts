@@ -46,20 +46,20 @@ export interface ConvNetConfig {
   maxPool: boolean;
 }
 
-/** What the forward pass needs to know beyond the weights. */
+/** The architecture options that the forward pass needs beyond the weights. */
 export type Architecture = Pick<ConvNetConfig, 'maxPool'>;
 
 /**
- * Batch-norm statistics at test time: `batch` normalizes each forward pass with the statistics
- * of the whole batch it is given (as MAML's reference code does with support and query
- * batches), `instance` normalizes each image with its own statistics, so a prediction does
- * not depend on the other images of the batch.
+ * Batch-norm statistics at test time. `batch` normalizes each forward pass with the statistics
+ * of the whole batch it is given, as MAML's reference code does with support and query
+ * batches. `instance` normalizes each image with its own statistics, so a prediction does not
+ * depend on the other images of the batch.
  */
 export type NormMode = 'batch' | 'instance';
 
 const blockNames = [1, 2, 3, 4] as const;
 
-/** The spatial side after the four blocks: 28 -> 14 -> 7 -> 4 -> 2 (stride 2), or 1 (max pool). */
+/** Computes the spatial side after the four blocks: 28 -> 14 -> 7 -> 4 -> 2 (stride 2), or 1 (max pool). */
 export function featureSide(config: Architecture): number {
   let side = IMAGE_SIZE;
   for (let block = 0; block < BLOCKS; block++) {
@@ -123,10 +123,10 @@ function normalize(x: Tensor, weight: Tensor, bias: Tensor, mode: NormMode): Ten
 }
 
 /**
- * The features of every image under per-task weights: x [tasks, n, 1, 28, 28] -> [tasks, n,
- * featureSize]. The tasks run as channel groups of one grouped convolution: task t's images
- * are channels [t * C, (t + 1) * C) of a batch of n, so batch norm's per-channel statistics
- * are per task, as they would be in a separate call per task.
+ * Computes the features of every image under per-task weights: x [tasks, n, 1, 28, 28] ->
+ * [tasks, n, featureSize]. The tasks run as the channel groups of one grouped convolution, so
+ * task t's images are channels [t * C, (t + 1) * C) of a batch of n. Batch norm's per-channel
+ * statistics are then per task, as they would be in a separate call per task.
  */
 export function features(
   params: ConvNetParams,
@@ -163,7 +163,7 @@ export function features(
   return h.reshape([n, tasks, filters * side * side]).transpose(0, 1);
 }
 
-/** Logits of every image: x [tasks, n, 1, 28, 28] -> [tasks, n, ways]. */
+/** Computes the logits of every image: x [tasks, n, 1, 28, 28] -> [tasks, n, ways]. */
 export function forward(
   params: ConvNetParams,
   x: Tensor,

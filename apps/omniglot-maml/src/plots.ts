@@ -15,7 +15,7 @@ const PANEL_HEIGHT = 200;
 /** Room between panels for the next panel's y axis labels and title. */
 const PANEL_GAP = 70;
 
-/** A group mark that draws one panel at its horizontal offset, with its own data and scales. */
+/** Builds the group mark of one panel at its horizontal offset, with its own data and scales. */
 function panelGroup(panel: LinePanel, index: number): vega.GroupMark {
   const data = `panel${index}`;
   return {

@@ -25,7 +25,7 @@ export interface ResultRow {
   runErrors?: number[];
 }
 
-/** What to evaluate after training. */
+/** The tests to run after training. */
 export interface ReportOptions {
   /** Episodes per Lake run for the 5-way one-shot test inside the runs. */
   runEpisodes: number;
@@ -34,7 +34,7 @@ export interface ReportOptions {
   seed: number;
 }
 
-/** The classifiers that apply to an N-way task: MAML only when the head has N classes. */
+/** Lists the classifiers that apply to an N-way task: MAML only when the head has N classes. */
 function classifiersFor(ways: number, config: ConvNetConfig): [Classifier, NormMode | null][] {
   const rows: [Classifier, NormMode | null][] = [];
   if (ways === config.ways) rows.push(['maml', 'batch'], ['maml', 'instance']);
@@ -123,14 +123,14 @@ export function evaluateAll(
   return rows;
 }
 
-/** One line of the results table. */
+/** Formats one line of the results table. */
 export function formatRow(row: ResultRow): string {
   const method = row.norm ? `${row.classifier}, ${row.norm} statistics` : row.classifier;
   return `${row.test.padEnd(36)}${method.padEnd(32)}${row.metric} ${percent(row.estimate)}`;
 }
 
 /**
- * The first episode of Lake's run 1 for a picture: the first `ways` characters (all 20 for a
+ * Classifies the first episode of Lake's run 1 for a picture: the first `ways` characters (all 20 for a
  * 20-way model), their training images as support and their test images as queries,
  * classified by MAML with query-batch statistics.
  */

@@ -7,8 +7,8 @@ export interface Estimate {
 }
 
 /**
- * The proportion of successes in independent trials with the normal-approximation 95%
- * interval: 1.96 * sqrt(p (1 - p) / n). For 400 trials at an error near 8% the half-width is
+ * Estimates a proportion of successes in independent trials with the normal-approximation
+ * 95% interval: 1.96 * sqrt(p (1 - p) / n). For 400 trials at an error near 8% the half-width is
  * about 2.7 points.
  */
 export function proportion(successes: number, trials: number): Estimate {
@@ -17,7 +17,7 @@ export function proportion(successes: number, trials: number): Estimate {
 }
 
 /**
- * The mean of `values` with a 95% interval from the t distribution (the normal quantile 1.96
+ * Estimates the mean of `values` with a 95% interval from the t distribution (the normal quantile 1.96
  * beyond 30 values): quantile * sd / sqrt(n).
  */
 export function meanInterval(values: ArrayLike<number>): Estimate {

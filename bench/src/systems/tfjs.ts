@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { type HostParams, type HostTensor, permute, toFloat32 } from '../data.js';
-import type { Prepared, System } from '../system.js';
+import { type Prepared, type System, UnsupportedError } from '../system.js';
 import {
   type ConvInputs,
   type LstmInputs,
@@ -220,7 +220,27 @@ function sineProblem(inputs: MamlSineInputs): MetaProblem {
   };
 }
 
+/**
+ * Differentiates a gradient through a small strided conv2d and raises UnsupportedError with
+ * tfjs's message when that fails (tfjs 4.22 has no gradient for Conv2DBackpropFilter). W6 would
+ * otherwise only fail after a full forward pass over all its tasks.
+ */
+function assertSecondOrderConv(): void {
+  tf.tidy(() => {
+    const x = tf.ones([1, 4, 4, 1]) as tf.Tensor4D;
+    const inner = (w: tf.Tensor) => tf.sum(tf.square(tf.conv2d(x, w as tf.Tensor4D, 2, 1)));
+    try {
+      tf.grad((w: tf.Tensor) => tf.sum(tf.square(tf.grad(inner)(w))))(tf.ones([3, 3, 1, 1]));
+    } catch (error) {
+      throw new UnsupportedError(
+        `second-order gradient through conv2d: ${(error as Error).message}`,
+      );
+    }
+  });
+}
+
 function omniglotProblem(inputs: MamlOmniglotInputs): MetaProblem {
+  assertSecondOrderConv();
   const ways = 5;
   const tasks = inputs.tasks.map((task) => ({
     xSupport: toTf(task.xSupport, TO_NHWC),

@@ -14,7 +14,7 @@ import { openTier, openTiers, tierTitle } from './helpers/tiers.js';
 
 const tiers = openTiers();
 
-/** One training step of a small MLP: forward, loss and gradients, all freed by tidy. */
+/** Runs one training step of a small MLP (forward, loss and gradients), all freed by tidy. */
 function step(params: Tensor[], x: Tensor): number {
   return tidy(() => {
     const [w1, b1, w2] = params;

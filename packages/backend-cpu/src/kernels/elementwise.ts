@@ -188,9 +188,10 @@ export const where: KernelImpl<'Where'> = ([condition, x, y]) => {
   ]);
   const [sc, sa, sb] = walk.innerStrides;
   const offsets = walk.offsets;
-  for (let row = 0, at = 0; row < walk.rows; row++, at += walk.length) {
+  const length = walk.length;
+  for (let row = 0, at = 0; row < walk.rows; row++, at += length) {
     const [ic, ia, ib] = offsets;
-    for (let i = 0; i < walk.length; i++) {
+    for (let i = 0; i < length; i++) {
       out[at + i] = c[ic + i * sc] ? a[ia + i * sa] : b[ib + i * sb];
     }
     walk.next();

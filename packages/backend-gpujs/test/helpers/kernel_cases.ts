@@ -51,8 +51,8 @@ const normal =
   (gen: Generator) =>
     randn(shape, { ...CPU, generator: gen }).mul(scale);
 const specials = () => tensor(SPECIALS, { ...CPU, dtype: 'float32' });
-// sin and cos of 1e30 need an argument reduction with more bits of π than float32 holds; the
-// backend documents that it leaves such arguments to the driver.
+// sin and cos of 1e30 need an argument reduction with more bits of π than float32 has. The
+// backend documents that it leaves such arguments to the driver, so they are left out here.
 const specialsFor = (op: string) =>
   op === 'sin' || op === 'cos'
     ? tensor(

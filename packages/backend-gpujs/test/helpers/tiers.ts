@@ -35,14 +35,14 @@ export function openTier(
   }
 }
 
-/** The tiers every test file runs: webasm always, headlessgl where it starts. */
+/** Opens the tiers every test file runs: webasm always, headlessgl where it starts. */
 export function openTiers(
   options: { maxChunkElements?: number; suffix?: string; kernelCacheSize?: number } = {},
 ): Tier[] {
   return [openTier('webasm', options), openTier('headlessgl', options)];
 }
 
-/** The describe title of a tier, saying why it skips when it does. */
+/** Returns the describe title of a tier, with the reason when it skips. */
 export function tierTitle(tier: Tier): string {
   if (tier.backend) return `gpujs ${tier.mode}`;
   return `gpujs ${tier.mode} (skipped: ${tier.unavailable})`;

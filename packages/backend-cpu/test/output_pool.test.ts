@@ -1,0 +1,44 @@
+import '../src/register.js';
+import { Generator, memory, pad, randn, tensor, tidy } from '@metagrad/core';
+import { describe, expect, it } from 'vitest';
+
+// Disposed kernel outputs go back to a pool and are reused for later outputs of the same dtype
+// and length; the pool must never hand out an array that is still visible to anyone.
+
+const generator = new Generator(3);
+
+function pooledBytes(): number {
+  return memory().backends.cpu.pooledBytes;
+}
+
+describe('output pool', () => {
+  it('should reuse a disposed output zero-filled', () => {
+    const x = randn([1000], { generator, dtype: 'float64' });
+    const y = x.mul(2);
+    const before = pooledBytes();
+    y.dispose();
+    expect(pooledBytes()).toBe(before + 8000);
+    // A zeros-like output that relies on zero-initialised storage: pad with value 0.
+    const padded = pad(x.slice(0, 0, 998), [1, 1], 0);
+    expect(pooledBytes()).toBe(before);
+    const values = padded.dataSync();
+    expect(values[0]).toBe(0);
+    expect(values[999]).toBe(0);
+    expect(values[1]).toBe(x.dataSync()[0]);
+  });
+
+  it('should not take in an array passed to tensor()', () => {
+    const data = new Float32Array([1, 2, 3, 4]);
+    const t = tensor(data, { dtype: 'float32' });
+    const before = pooledBytes();
+    t.dispose();
+    expect(pooledBytes()).toBe(before);
+  });
+
+  it('should keep results of later steps independent of freed ones', () => {
+    const x = randn([64], { generator, dtype: 'float32' });
+    const first = tidy(() => x.mul(3).add(1).dataSync());
+    const second = tidy(() => x.mul(3).add(1).dataSync());
+    expect(Array.from(second)).toEqual(Array.from(first));
+  });
+});
