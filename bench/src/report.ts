@@ -67,7 +67,7 @@ function formatCell(entry: Entry): string {
   return `${formatMs(t.median)} (${formatMs(t.min)}–${formatMs(t.max)}${runs})${wrong}`;
 }
 
-/** metagrad's median divided by the peer's; below 1 means metagrad is faster. */
+/** Returns metagrad's median divided by the peer's, so below 1 means metagrad is faster. */
 export function ratio(metagrad: Entry | undefined, peer: Entry): string {
   if (!metagrad?.timing || peer.gradientWrong) return '';
   // Only a stopped run bounds the peer's run time; a stopped setup bounds nothing.

@@ -40,9 +40,9 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
 
 /** How many timed runs a system gets, decided from the time of its last warm-up run. */
 export interface RunPolicy {
-  /** Runs when one run is fast enough (at least 20). */
+  /** Runs when one run is fast (20 by default). */
   runs: number;
-  /** Runs when one run takes longer than `slowRunMs` (at least 3). */
+  /** Runs when one run takes longer than `slowRunMs` (3 by default). */
   slowRuns: number;
   /** A run longer than this counts as slow. */
   slowRunMs: number;
@@ -60,7 +60,7 @@ export const DEFAULT_POLICY: RunPolicy = {
   capMs: 30_000,
 };
 
-/** The number of timed runs for one system, and whether the time cap cut it short. */
+/** Decides the number of timed runs for one system, and whether the time budget cut it short. */
 export function plannedRuns(
   warmupMs: number,
   policy: RunPolicy,
