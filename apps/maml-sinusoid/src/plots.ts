@@ -87,8 +87,16 @@ function specOf(panels: Panel[], xTitle: string, yTitle: string): vega.Spec {
           { orient: 'left', scale: 'y', title: yTitle, tickCount: 5 },
         ],
         data: [
-          { name: 'lines', source: 'panelRows', transform: [{ type: 'filter', expr: "datum.kind === 'line'" }] },
-          { name: 'points', source: 'panelRows', transform: [{ type: 'filter', expr: "datum.kind === 'points'" }] },
+          {
+            name: 'lines',
+            source: 'panelRows',
+            transform: [{ type: 'filter', expr: "datum.kind === 'line'" }],
+          },
+          {
+            name: 'points',
+            source: 'panelRows',
+            transform: [{ type: 'filter', expr: "datum.kind === 'points'" }],
+          },
         ],
         marks: [
           {

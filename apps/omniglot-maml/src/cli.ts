@@ -5,10 +5,12 @@ import type { TrainConfig } from './train.js';
 
 /**
  * `--paper`: the length and meta-batch of the 5-way 1-shot Omniglot command in MAML's
- * reference code. `--long`: the run sized for about 30 minutes of CPU time on this backend.
+ * reference code. `--long`: a run of about 30 minutes of CPU time.
+ * NOTE: `--long` is sized from 0.9 s of CPU time per second-order meta-iteration of 4 tasks,
+ * measured on the CPU backend on a 2-core AMD EPYC; a faster or slower backend changes it.
  */
 const PAPER = { iterations: 40000, metaBatch: 32 };
-const LONG = { iterations: 600, metaBatch: 4 };
+const LONG = { iterations: 1000, metaBatch: 8 };
 
 const USAGE = `Usage: omniglot-maml [options]
 
@@ -18,10 +20,10 @@ small background sets, then reports Lake's 20-way one-shot error on the 20 evalu
 accuracy on the alphabets found only in small2. Writes weights, results and figures to --out.
 
 Options:
-  --iterations N          meta-training iterations (default 100)
+  --iterations N          meta-training iterations (default 200)
   --long                  the 30-minute run: ${LONG.iterations} iterations, meta-batch ${LONG.metaBatch}
   --paper                 MAML's reference length: ${PAPER.iterations} iterations, meta-batch ${PAPER.metaBatch}
-                          (an estimated 3 s of CPU time per 4 tasks here: days)
+                          (days of CPU time on the CPU backend)
   --seed N                random seed of the run (default 0)
   --ways N                classes per task (default 5)
   --shots K               support images per class (default 1)
@@ -130,7 +132,7 @@ function parse(argv: string[]) {
   if (shots + queries > 20)
     throw new UsageError(`--shots + --queries must be at most 20 drawings, got ${shots + queries}`);
   const config: TrainConfig = {
-    iterations: preset?.iterations ?? integer('iterations', values.iterations, 100, 1),
+    iterations: preset?.iterations ?? integer('iterations', values.iterations, 200, 1),
     seed: integer('seed', values.seed, 0),
     ways,
     shots,

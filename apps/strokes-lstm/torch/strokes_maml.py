@@ -365,9 +365,10 @@ def main():
           f'({time.time() - started:.1f} s)')
     generator = torch.Generator().manual_seed(args.seed)
     rng = random.Random(args.seed)
-    started = time.time()
+    started, started_cpu = time.time(), time.process_time()
     weights, losses, accuracies = meta_train(args, train, generator, rng)
     train_seconds = time.time() - started
+    train_cpu_seconds = time.process_time() - started_cpu
     baseline = pretrain(args, train, generator, rng) if args.baseline_iterations > 0 else None
     models = {'MAML': weights, **({'pretrained': baseline} if baseline else {})}
     reports = {}
@@ -380,10 +381,12 @@ def main():
             cells = [result] if 'mean' in result else [result[s] for s in sorted(result)]
             row = ''.join(f'{100 * c["mean"]:.1f} ± {100 * c["ci95"]:.1f}%'.ljust(18) for c in cells)
             print(f'{name.ljust(20)}{row}')
-    print(f'meta-training: {args.iterations} iterations in {train_seconds:.1f} s')
+    print(f'meta-training: {args.iterations} iterations in {train_seconds:.1f} s '
+          f'({train_cpu_seconds:.1f} s CPU)')
     if args.out:
         with open(args.out, 'w') as f:
             json.dump({'args': vars(args), 'reports': reports, 'train_seconds': train_seconds,
+                       'train_cpu_seconds': train_cpu_seconds,
                        'losses': losses, 'accuracies': accuracies}, f, indent=2)
 
 

@@ -4,7 +4,9 @@
 // Prints min / median / max wall milliseconds and the median CPU milliseconds of the process,
 // which is steadier than wall time on a machine shared with other jobs.
 import { cpus, loadavg } from 'node:os';
+
 const { registerCpuBackend } = await import(process.argv[3]);
+
 import { Generator, randn, runKernel, tidy } from '@metagrad/core';
 
 registerCpuBackend();

@@ -7,8 +7,8 @@ let threadCount =
   parseThreads(readEnvironment('METAGRAD_CPU_THREADS'), 'METAGRAD_CPU_THREADS') ?? 2;
 
 /**
- * A variable of the process environment, where there is one. METAGRAD_CPU_SIMD=0 starts the
- * backend on its JavaScript kernels; METAGRAD_CPU_THREADS=1 keeps products on one thread.
+ * Reads a variable of the process environment, where there is one. METAGRAD_CPU_SIMD=0 starts
+ * the backend on its JavaScript kernels, and METAGRAD_CPU_THREADS=1 keeps products on one thread.
  */
 function readEnvironment(name: string): string | undefined {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
@@ -54,7 +54,7 @@ export function getCpuOptions(): CpuOptions {
   return { simd: simdEnabled && !wasmGemm?.abandoned, threads: threadCount };
 }
 
-/** The WebAssembly GEMM when it is enabled, else null. */
+/** Returns the WebAssembly GEMM when it is enabled, else null. */
 export function activeWasmGemm(): WasmGemm | null {
   return simdEnabled && wasmGemm !== null && !wasmGemm.abandoned ? wasmGemm : null;
 }

@@ -1,7 +1,7 @@
 import type { DType, TypedArray } from '@metagrad/core';
 import { allocateTypedArray } from '@metagrad/core';
 
-/** Most bytes that freed kernel outputs may hold in the pool. */
+/** Maximum bytes of freed kernel outputs that the pool keeps. */
 const MAX_POOLED_BYTES = 64 * 1024 * 1024;
 
 /** Arrays allocated for kernel outputs: only these return to the pool (never a user's array). */

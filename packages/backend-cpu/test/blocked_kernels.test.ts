@@ -5,8 +5,8 @@ import {
   Generator,
   randn,
   runKernel,
-  tensor,
   type TypedArray,
+  tensor,
 } from '@metagrad/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCpuOptions, setCpuOptions } from '../src/index.js';

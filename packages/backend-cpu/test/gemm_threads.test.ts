@@ -3,7 +3,7 @@ import { type Conv2DAttrs, Generator, memory, randn, runKernel, type Tensor } fr
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCpuOptions, setCpuOptions } from '../src/index.js';
 
-// Large products split their rows with a helper thread; every element is still computed by one
+// Large products split their rows with a helper thread. Every element is still computed by one
 // thread with the same code, so the bits must not depend on the thread count.
 
 const generator = new Generator(11);
@@ -18,14 +18,18 @@ function bits(t: Tensor): number[] {
 }
 
 /** Runs `fn` with one thread and with two, and returns both results and the helper's calls. */
-function bothThreadCounts(fn: () => Tensor[]): { one: number[][]; two: number[][]; calls: number } {
+function bothThreadCounts(fn: () => Tensor[]): {
+  oneThread: number[][];
+  twoThreads: number[][];
+  calls: number;
+} {
   setCpuOptions({ simd: true, threads: 1 });
   const before = helperCalls();
-  const one = fn().map(bits);
+  const oneThread = fn().map(bits);
   expect(helperCalls()).toBe(before);
   setCpuOptions({ simd: true, threads: 2 });
-  const two = fn().map(bits);
-  return { one, two, calls: helperCalls() - before };
+  const twoThreads = fn().map(bits);
+  return { oneThread, twoThreads, calls: helperCalls() - before };
 }
 
 describe('gemm helper thread', () => {
@@ -51,11 +55,11 @@ describe('gemm helper thread', () => {
     it(`${dtype} matmul m=300 k=600 n=700 should match one thread bit for bit`, () => {
       const a = randn([300, 600], { generator, dtype });
       const b = randn([700, 600], { generator, dtype });
-      const { one, two, calls } = bothThreadCounts(() => [
+      const { oneThread, twoThreads, calls } = bothThreadCounts(() => [
         runKernel('MatMul', [a, b], { transposeA: false, transposeB: true }),
       ]);
       expect(calls).toBeGreaterThan(0);
-      expect(two).toEqual(one);
+      expect(twoThreads).toEqual(oneThread);
     });
   }
 
@@ -69,13 +73,13 @@ describe('gemm helper thread', () => {
     const x = randn([4, 32, 20, 20], { generator, dtype: 'float64' });
     const w = randn([32, 32, 3, 3], { generator, dtype: 'float64' });
     const dy = randn([4, 32, 20, 20], { generator, dtype: 'float64' });
-    const { one, two, calls } = bothThreadCounts(() => [
+    const { oneThread, twoThreads, calls } = bothThreadCounts(() => [
       runKernel('Conv2D', [x, w], attrs),
       runKernel('Conv2DBackpropInput', [dy, w], { ...attrs, inputShape: [4, 32, 20, 20] }),
       runKernel('Conv2DBackpropFilter', [x, dy], { ...attrs, filterShape: [32, 32, 3, 3] }),
     ]);
     expect(calls).toBeGreaterThan(0);
-    expect(two).toEqual(one);
+    expect(twoThreads).toEqual(oneThread);
   });
 
   it('should reject a thread count other than 1 or 2', () => {

@@ -3,7 +3,7 @@ import { Generator, memory, pad, randn, tensor, tidy } from '@metagrad/core';
 import { describe, expect, it } from 'vitest';
 
 // Disposed kernel outputs go back to a pool and are reused for later outputs of the same dtype
-// and length; the pool must never hand out an array that is still visible to anyone.
+// and length. The pool must never hand out an array that anyone can still see.
 
 const generator = new Generator(3);
 

@@ -9,9 +9,9 @@ import {
   pow,
   resultType,
   sub,
-  tensor,
   type Tensor,
   type TensorLike,
+  tensor,
 } from '@metagrad/core';
 import { describe, expect, it } from 'vitest';
 import { loadFixture, type PromotionCase } from './helpers/fixtures.js';

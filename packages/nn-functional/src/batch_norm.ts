@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Tensor, formatShape, noGrad, sqrt } from '@metagrad/core';
+import { formatShape, InvalidArgumentError, noGrad, sqrt, type Tensor } from '@metagrad/core';
 import {
   assertFloating,
   assertInteger,

@@ -1,11 +1,11 @@
 import {
-  DTypeError,
-  InvalidArgumentError,
-  type Tensor,
   backendInstance,
   cast,
+  DTypeError,
   formatShape,
+  InvalidArgumentError,
   logSoftmax,
+  type Tensor,
   where,
 } from '@metagrad/core';
 import type { Reduction } from './loss.js';

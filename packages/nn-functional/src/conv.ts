@@ -1,14 +1,14 @@
 import {
   type Conv2DAttrs,
-  Generator,
-  InvalidArgumentError,
-  type Pair,
-  ShapeError,
-  type Tensor,
   defineOp,
   formatShape,
+  Generator,
   getGlobalGenerator,
+  InvalidArgumentError,
+  type Pair,
   runKernel,
+  ShapeError,
+  type Tensor,
   uniform,
 } from '@metagrad/core';
 import {

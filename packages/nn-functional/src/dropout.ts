@@ -1,10 +1,10 @@
 import {
-  type Generator,
-  InvalidArgumentError,
-  type Tensor,
   allocateTypedArray,
   fromTypedArray,
+  type Generator,
   getGlobalGenerator,
+  InvalidArgumentError,
+  type Tensor,
 } from '@metagrad/core';
 import { assertBoolean, assertFloating, formatValue } from './validate.js';
 

@@ -1,13 +1,13 @@
 import {
   BackendError,
-  DTypeError,
-  InvalidArgumentError,
-  ShapeError,
-  Tensor,
   batchMatmul,
   concat,
+  DTypeError,
   formatShape,
+  InvalidArgumentError,
+  ShapeError,
   stack,
+  Tensor,
   zeros,
 } from '@metagrad/core';
 import { dropout } from './dropout.js';

@@ -1,11 +1,11 @@
 import {
   BackendError,
+  batchMatmul,
   DTypeError,
+  formatShape,
   InvalidArgumentError,
   ShapeError,
   Tensor,
-  batchMatmul,
-  formatShape,
   zeros,
 } from '@metagrad/core';
 

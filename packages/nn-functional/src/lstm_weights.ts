@@ -1,12 +1,12 @@
 import {
   BackendError,
   DTypeError,
+  formatShape,
   Generator,
+  getGlobalGenerator,
   InvalidArgumentError,
   ShapeError,
   Tensor,
-  formatShape,
-  getGlobalGenerator,
   uniform,
 } from '@metagrad/core';
 

@@ -1,12 +1,12 @@
 import {
+  defineOp,
+  formatShape,
   InvalidArgumentError,
   type Pair,
   type Pool2DAttrs,
+  runKernel,
   ShapeError,
   type Tensor,
-  defineOp,
-  formatShape,
-  runKernel,
 } from '@metagrad/core';
 import { assertBoolean, assertFloating, formatValue, shapeError, toPair } from './validate.js';
 

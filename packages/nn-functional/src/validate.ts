@@ -1,11 +1,11 @@
 import {
   DTypeError,
+  formatShape,
   InvalidArgumentError,
+  isFloating,
   type Pair,
   ShapeError,
   type Tensor,
-  formatShape,
-  isFloating,
 } from '@metagrad/core';
 
 /**

@@ -2,29 +2,29 @@ import '@metagrad/backend-cpu/register';
 import {
   DTypeError,
   Generator,
-  InvalidArgumentError,
-  ShapeError,
-  type Tensor,
   gradcheck,
   gradgradcheck,
+  InvalidArgumentError,
   ones,
   rand,
   randn,
+  ShapeError,
+  type Tensor,
   zeros,
 } from '@metagrad/core';
 import { describe, expect, it } from 'vitest';
 import { type BatchNormOptions, batchNorm } from '../src/index.js';
 import {
   type CaseRunner,
-  FLOAT32_RTOL,
-  FLOAT64_RTOL,
-  type FixtureTensor,
-  SLOW_TIMEOUT_MS,
-  type NnCase,
   checkCase,
   decode,
   expectClose,
+  type FixtureTensor,
+  FLOAT32_RTOL,
+  FLOAT64_RTOL,
+  type NnCase,
   nnCases,
+  SLOW_TIMEOUT_MS,
 } from './nn_fixtures.js';
 
 function options(inputs: Tensor[], c: NnCase, dtype: 'float32' | 'float64'): BatchNormOptions {

@@ -2,13 +2,13 @@ import '@metagrad/backend-cpu/register';
 import {
   DTypeError,
   Generator,
-  InvalidArgumentError,
-  ShapeError,
-  type Tensor,
   gradcheck,
   gradgradcheck,
+  InvalidArgumentError,
   rand,
   randn,
+  ShapeError,
+  type Tensor,
   tensor,
   zeros,
 } from '@metagrad/core';
@@ -16,14 +16,14 @@ import { describe, expect, it } from 'vitest';
 import { type CrossEntropyOptions, crossEntropy, nllLoss, softmax } from '../src/index.js';
 import {
   type CaseRunner,
-  FLOAT32_RTOL,
-  FLOAT64_RTOL,
-  type FixtureTensor,
-  type NnCase,
-  SLOW_TIMEOUT_MS,
   checkCase,
   decode,
+  type FixtureTensor,
+  FLOAT32_RTOL,
+  FLOAT64_RTOL,
+  type NnCase,
   nnCases,
+  SLOW_TIMEOUT_MS,
 } from './nn_fixtures.js';
 
 function lossOptions(c: NnCase, dtype: 'float32' | 'float64'): CrossEntropyOptions {

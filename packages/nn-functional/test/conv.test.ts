@@ -1,13 +1,13 @@
 import '@metagrad/backend-cpu/register';
 import {
+  autograd,
   DTypeError,
   Generator,
-  InvalidArgumentError,
-  ShapeError,
-  autograd,
   gradcheck,
   gradgradcheck,
+  InvalidArgumentError,
   randn,
+  ShapeError,
   tensor,
   zeros,
 } from '@metagrad/core';
@@ -15,11 +15,11 @@ import { describe, expect, it } from 'vitest';
 import { type Conv2dOptions, conv2d, initConv2d } from '../src/index.js';
 import {
   type CaseRunner,
+  checkCase,
   FLOAT32_RTOL,
   FLOAT64_RTOL,
-  SLOW_TIMEOUT_MS,
-  checkCase,
   nnCases,
+  SLOW_TIMEOUT_MS,
 } from './nn_fixtures.js';
 
 const runConv: CaseRunner = (inputs, c) => {

@@ -1,17 +1,17 @@
 import '@metagrad/backend-cpu/register';
 import {
-  Generator,
-  MetagradError,
-  type Tensor,
   autograd,
   fromTypedArray,
+  Generator,
+  MetagradError,
   mul,
   sum,
+  type Tensor,
 } from '@metagrad/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { avgPool2d, conv2d, maxPool2d } from '../src/index.js';
-import { SLOW_TIMEOUT_MS, relativeError } from './nn_fixtures.js';
+import { relativeError, SLOW_TIMEOUT_MS } from './nn_fixtures.js';
 
 // Slow references written as plain loops over output positions and kernel taps, independent of
 // the kernels. Each returns null where PyTorch raises an error for the configuration.

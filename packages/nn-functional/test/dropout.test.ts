@@ -1,18 +1,18 @@
 import '@metagrad/backend-cpu/register';
 import {
-  Generator,
-  InvalidArgumentError,
-  type Tensor,
   autograd,
+  Generator,
   gradcheck,
   gradgradcheck,
+  InvalidArgumentError,
   ones,
   randn,
+  type Tensor,
   tensor,
 } from '@metagrad/core';
 import { describe, expect, it } from 'vitest';
 import { dropout } from '../src/index.js';
-import { FLOAT64_RTOL, checkCase, nnCases } from './nn_fixtures.js';
+import { checkCase, FLOAT64_RTOL, nnCases } from './nn_fixtures.js';
 
 describe('dropout', () => {
   describe('matches PyTorch in eval mode', () => {

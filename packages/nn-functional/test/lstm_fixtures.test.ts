@@ -1,11 +1,11 @@
 import '@metagrad/backend-cpu/register';
-import { type Tensor, autograd, mul, sum, tidy, zerosLike } from '@metagrad/core';
+import { autograd, mul, sum, type Tensor, tidy, zerosLike } from '@metagrad/core';
 import { describe, expect, it } from 'vitest';
 import { lstm, lstmCell, lstmWeightNames } from '../src/index.js';
 import {
-  type JsonTensor,
   decodeFloat,
   expectRelativeClose,
+  type JsonTensor,
   readFixtureJson,
 } from './lstm_helpers.js';
 

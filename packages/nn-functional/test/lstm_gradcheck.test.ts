@@ -1,7 +1,7 @@
 import '@metagrad/backend-cpu/register';
-import { Generator, type Tensor, gradcheck, gradgradcheck, randn } from '@metagrad/core';
+import { Generator, gradcheck, gradgradcheck, randn, type Tensor } from '@metagrad/core';
 import { describe, expect, it } from 'vitest';
-import { type LstmOptions, initLstm, lstm, lstmCell, lstmWeightNames } from '../src/index.js';
+import { initLstm, type LstmOptions, lstm, lstmCell, lstmWeightNames } from '../src/index.js';
 
 // Finite differences run the function twice per input element (the second-order check runs a
 // double backward each time), which takes seconds on a loaded machine.

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Tensor, fromTypedArray } from '@metagrad/core';
+import { fromTypedArray, type Tensor } from '@metagrad/core';
 import { expect } from 'vitest';
 
 /** A tensor as the PyTorch fixture files store it (float64 data, row-major). */

@@ -1,5 +1,5 @@
 import '@metagrad/backend-cpu/register';
-import { Generator, type Tensor, randn } from '@metagrad/core';
+import { Generator, randn, type Tensor } from '@metagrad/core';
 import { describe, expect, it } from 'vitest';
 import { dropout, initLstm, lstm, lstmWeightNames } from '../src/index.js';
 

@@ -1,11 +1,11 @@
 import '@metagrad/backend-cpu/register';
 import {
-  type Tensor,
   concat,
   flattenTree,
   grad,
   mapTree,
   stack,
+  type Tensor,
   tidy,
   valueAndGrad,
 } from '@metagrad/core';
@@ -13,9 +13,9 @@ import { sgdStep } from '@metagrad/optim';
 import { describe, expect, it } from 'vitest';
 import { linear, lstm, mseLoss } from '../src/index.js';
 import {
-  type JsonTensor,
   decodeTree,
   expectRelativeClose,
+  type JsonTensor,
   readFixtureJson,
 } from './lstm_helpers.js';
 

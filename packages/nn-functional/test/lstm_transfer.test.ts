@@ -1,5 +1,5 @@
 import '@metagrad/backend-cpu/register';
-import { type Tensor, loadSafetensors, mapTree, unflattenDotted } from '@metagrad/core';
+import { loadSafetensors, mapTree, type Tensor, unflattenDotted } from '@metagrad/core';
 import { describe, expect, it } from 'vitest';
 import { lstm, lstmWeightNames } from '../src/index.js';
 import { expectRelativeClose, readFixtureBytes } from './lstm_helpers.js';

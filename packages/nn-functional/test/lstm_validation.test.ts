@@ -10,7 +10,7 @@ import {
   zeros,
 } from '@metagrad/core';
 import { describe, expect, it } from 'vitest';
-import { type LstmOptions, initLstm, lstm, lstmCell, lstmWeightNames } from '../src/index.js';
+import { initLstm, type LstmOptions, lstm, lstmCell, lstmWeightNames } from '../src/index.js';
 
 const generator = new Generator(5);
 

@@ -1,9 +1,9 @@
 import '@metagrad/backend-cpu/register';
-import { type Tensor, flattenTree, grad, memory, tidy, valueAndGrad } from '@metagrad/core';
+import { flattenTree, grad, memory, type Tensor, tidy, valueAndGrad } from '@metagrad/core';
 import { sgdStep } from '@metagrad/optim';
 import { describe, expect, it } from 'vitest';
 import { batchNorm, conv2d, crossEntropy, linear, maxPool2d, relu } from '../src/index.js';
-import { SLOW_TIMEOUT_MS, decodeTree, readFixture, relativeError } from './nn_fixtures.js';
+import { decodeTree, readFixture, relativeError, SLOW_TIMEOUT_MS } from './nn_fixtures.js';
 
 interface ConvParams {
   conv: { weight: Tensor; bias: Tensor };

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Tensor, autograd, fromTypedArray, isFloating, mul, sum } from '@metagrad/core';
+import { autograd, fromTypedArray, isFloating, mul, sum, type Tensor } from '@metagrad/core';
 import { expect } from 'vitest';
 
 /** A tensor as the PyTorch fixture files store it. */

@@ -2,27 +2,27 @@ import '@metagrad/backend-cpu/register';
 import {
   DTypeError,
   Generator,
-  InvalidArgumentError,
-  ShapeError,
   gradcheck,
   gradgradcheck,
+  InvalidArgumentError,
   randn,
+  ShapeError,
   zeros,
 } from '@metagrad/core';
 import { describe, expect, it } from 'vitest';
 import {
   type AvgPool2dOptions,
-  type MaxPool2dOptions,
   avgPool2d,
+  type MaxPool2dOptions,
   maxPool2d,
 } from '../src/index.js';
 import {
   type CaseRunner,
+  checkCase,
   FLOAT32_RTOL,
   FLOAT64_RTOL,
-  SLOW_TIMEOUT_MS,
-  checkCase,
   nnCases,
+  SLOW_TIMEOUT_MS,
 } from './nn_fixtures.js';
 
 const runMax: CaseRunner = ([input], c) => maxPool2d(input, c.attrs as unknown as MaxPool2dOptions);

@@ -1,8 +1,8 @@
 import type { BinaryOp, CompareOp, KernelImpl, TypedArray } from '@metagrad/core';
 import { broadcastShapes, sizeOf } from '@metagrad/core';
 import { allocate, output, valuesOf } from '../backend.js';
-import { sameShape } from './strides.js';
 import { broadcastStrides, StridedRows } from './strided_rows.js';
+import { sameShape } from './strides.js';
 
 export const unary: KernelImpl<'Unary'> = ([x], { op }) => {
   const a = valuesOf(x);

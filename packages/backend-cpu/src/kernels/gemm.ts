@@ -1,6 +1,11 @@
 import type { TypedArray } from '@metagrad/core';
 import { activeWasmGemm, threadsEnabled } from '../options.js';
-import { type GemmHelper, MEMORY_LAYOUT, type WasmGemm } from '../wasm/gemm_runtime.js';
+import {
+  GEMM_BLOCKS,
+  type GemmHelper,
+  MEMORY_LAYOUT,
+  type WasmGemm,
+} from '../wasm/gemm_runtime.js';
 
 /**
  * A strided matrix inside a typed array: element (i, j) is at
@@ -19,12 +24,7 @@ export interface MatrixView {
  */
 const MR = 4;
 const NR = 4;
-/** Depth of one packed block: a 4 x 256 panel of A and of B (8 KiB each as float64) stay in L1. */
-const KC = 256;
-/** Rows of A packed at once: 128 x 256 float64 = 256 KiB, sized for a 512 KiB L2 cache. */
-const MC = 128;
-/** Columns of B packed at once: 256 x 1024 float64 = 2 MiB, shared through the L3 cache. */
-const NC = 1024;
+const { mc: MC, kc: KC, nc: NC } = GEMM_BLOCKS;
 
 /**
  * Packing buffers of one path. Blocks never exceed (2 MC) x KC and KC x NC, so the buffers have
@@ -130,9 +130,9 @@ function packB(b: MatrixView, p0: number, kc: number, j0: number, nc: number): v
 
 /**
  * Packs `lines` lines (rows of A or columns of B) of `depth` elements each into panels of four
- * lines, interleaved by depth: `dst[(panel * depth + p) * 4 + line % 4]`. A full panel whose
- * four lines are adjacent in memory is copied four values at a time, so both sides stay
- * contiguous; other panels are copied line by line, and missing lines are zero.
+ * lines, interleaved by depth: `dst[(panel * depth + p) * 4 + line % 4]`. When the four lines
+ * of a full panel are adjacent in memory, it copies four values at a time, so reads and writes
+ * both stay contiguous. Other panels are copied line by line, and missing lines are zero.
  */
 function packPanels(
   dst: Float64Array,
@@ -239,8 +239,8 @@ function macroKernel(
 }
 
 /**
- * One MR x NR tile: sixteen running sums in locals over the packed panels, then written to C
- * (only the `rows` x `cols` part that lies inside the matrix).
+ * Computes one MR x NR tile as sixteen running sums in locals over the packed panels, then
+ * writes the `rows` x `cols` part that lies inside the matrix to C.
  */
 function microKernel(
   kc: number,

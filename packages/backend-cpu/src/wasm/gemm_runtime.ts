@@ -12,15 +12,24 @@ export type WasmMacroKernel = (
 ) => void;
 
 /**
- * Byte layout of the WebAssembly memory, sized by gemm.ts's block sizes: packed A (up to two
- * 128 x 256 float64 blocks, one per thread), packed B (256 x 1024), the C block (256 x 1024),
- * and 16 int32 words that the main thread and the helper thread synchronise on.
+ * Block sizes of the packed GEMM (gemm.ts): rows of A, depth, and columns of B per block.
+ * KC = 256 keeps a 4 x 256 float64 panel of A and of B (8 KiB each) in L1; MC = 128 makes a
+ * 256 KiB block of A for a 512 KiB L2; NC = 1024 makes a 2 MiB block of B, shared through L3.
+ */
+export const GEMM_BLOCKS = { mc: 128, kc: 256, nc: 1024 } as const;
+
+const { mc, kc, nc } = GEMM_BLOCKS;
+
+/**
+ * Byte layout of the WebAssembly memory: packed A (two blocks of MC rows, one per thread),
+ * packed B, the C block (2 MC x NC float64), and 16 int32 words that the main thread and the
+ * helper thread synchronise on.
  */
 export const MEMORY_LAYOUT = {
   a: 0,
-  b: 2 * 128 * 256 * 8,
-  c: 2 * 128 * 256 * 8 + 256 * 1024 * 8,
-  control: 2 * 128 * 256 * 8 + 256 * 1024 * 8 + 256 * 1024 * 8,
+  b: 2 * mc * kc * 8,
+  c: 2 * mc * kc * 8 + kc * nc * 8,
+  control: 2 * mc * kc * 8 + kc * nc * 8 + 2 * mc * nc * 8,
 } as const;
 const PAGES = Math.ceil((MEMORY_LAYOUT.control + 64) / 65536);
 
@@ -99,10 +108,10 @@ export class GemmHelper {
   }
 
   /**
-   * Waits for the call given to `start`. A helper that does not answer in time is given up
-   * and its call is run here instead. A late answer would write the same values, because the
-   * inputs stay in place, and the module is abandoned afterwards, so a lost worker costs
-   * time, never a wrong result.
+   * Waits for the call given to `start`. When the helper does not finish in time, it is given
+   * up and its call runs here instead. Should it still finish later, it writes the same values,
+   * because the inputs stay in place, and the module is abandoned afterwards. So a lost worker
+   * costs time, never a wrong result.
    */
   finish(): void {
     const deadline = Date.now() + HELPER_TIMEOUT_MS;

@@ -1,5 +1,5 @@
 import type { Backend, DType, TensorInfo } from '@metagrad/core';
-import { type GpujsBackend, chunkSize } from '../backend.js';
+import { chunkSize, type GpujsBackend } from '../backend.js';
 import { KernelSource } from '../codegen.js';
 import { planChunks } from '../layout.js';
 import type { Chunk } from '../storage.js';

@@ -9,7 +9,7 @@ import {
   type Tensor,
   tensor,
 } from '@metagrad/core';
-import { ACCUMULATED, EXACT, FLOAT32, TRANSCENDENTAL, type Tolerance } from './compare.js';
+import { ACCUMULATED, EXACT, FLOAT32, type Tolerance, TRANSCENDENTAL } from './compare.js';
 
 /** One kernel call: inputs made on the CPU backend, the attributes and the tolerance. */
 export interface KernelCase<K extends KernelName = KernelName> {
