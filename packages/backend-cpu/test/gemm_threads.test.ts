@@ -35,13 +35,15 @@ function bothThreadCounts(fn: () => Tensor[]): {
 describe('gemm helper thread', () => {
   beforeAll(async () => {
     setCpuOptions({ simd: true, threads: 2 });
-    // The worker starts on the first large product and is used once it reports ready.
+    // The worker starts on the first large product and is used once it reports ready, which
+    // can take seconds on a loaded machine.
     const a = randn([256, 256], { generator });
-    for (let attempt = 0; attempt < 100 && helperCalls() === 0; attempt++) {
+    const deadline = Date.now() + 30_000;
+    while (helperCalls() === 0 && Date.now() < deadline) {
       runKernel('MatMul', [a, a], { transposeA: false, transposeB: false });
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-  });
+  }, 40_000);
 
   afterAll(() => {
     setCpuOptions(initialOptions);
