@@ -20,6 +20,7 @@ const MODE_OF_KERNEL: Record<string, GpujsMode> = {
 
 const GL_MODES: readonly GpujsMode[] = ['headlessgl', 'webgl2', 'webgl'];
 
+/** Options of {@link GpujsBackend} and `registerGpujsBackend`; every field is optional. */
 export interface GpujsBackendOptions {
   /**
    * The gpu.js mode. When left out, gpu.js picks the first available of headlessgl, webgl2,
@@ -48,7 +49,9 @@ export interface GpujsStats {
   textures: number;
   /** GL textures created minus deleted on the context, kernels' own included (GL modes only). */
   glTextures: number;
+  /** Kernels compiled since the backend started, recompilations after eviction included. */
   kernelsCompiled: number;
+  /** Compiled kernels now held in the kernel cache. */
   kernelCacheSize: number;
 }
 
@@ -82,8 +85,11 @@ export class GpujsBackend implements Backend {
   readonly supportsFloat64 = false;
   /** The mode that really runs, read from the kernel class that gpu.js chose. */
   readonly mode: GpujsMode;
+  /** Whether the mode is a GL mode (headlessgl, webgl2, webgl), so storage is textures. */
   readonly isGL: boolean;
+  /** The maximum number of elements in one chunk (texture or array) of a tensor. */
   readonly maxChunkElements: number;
+  /** The gpu.js instance that compiles and runs this backend's kernels. */
   readonly gpu: GPU;
   readonly #cache: KernelCache;
   #uploads = 0;

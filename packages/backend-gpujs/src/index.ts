@@ -24,29 +24,53 @@ export {
 
 /** Every kernel of the gpujs backend. */
 export const gpujsKernels = {
+  /** Elementwise unary op chosen by `op`. */
   Unary: unary,
+  /** Elementwise binary op chosen by `op`, with broadcasting. */
   Binary: binary,
+  /** Elementwise comparison chosen by `op`, with broadcasting; the output is bool. */
   Compare: compare,
+  /** Elementwise select of `a` where `condition` is true, else `b`, with broadcasting. */
   Where: where,
+  /** Conversion to `dtype`. */
   Cast: cast,
+  /** A new tensor of `shape` filled with `value`. */
   Fill: fill,
+  /** Reduction over `axes` chosen by `op`. */
   Reduce: reduce,
+  /** Index (int32) of the first maximum or minimum along `axis`. */
   ArgReduce: argReduce,
+  /** Matrix multiplication. */
   MatMul: matMul,
+  /** Axis permutation by `perm`. */
   Transpose: transpose,
+  /** Broadcast to `shape`. */
   BroadcastTo: broadcastTo,
+  /** Strided slice by `begin`, `size` and `step`. */
   Slice: slice,
+  /** Constant padding by `pads` with `value`. */
   Pad: pad,
+  /** Concatenation along an axis. */
   Concat: concat,
+  /** Gather of elements along `axis` by an int32 index tensor. */
   Gather: gather,
+  /** Scatter-add of `src` into zeros of `shape` along `axis`. */
   ScatterAdd: scatterAdd,
+  /** Selection of whole entries along `axis` by a 1-D int32 index. */
   IndexSelect: indexSelect,
+  /** Addition of `src` rows into zeros at a 1-D int32 index along `axis`. */
   IndexAdd: indexAdd,
+  /** 2-D convolution of x [N, C, H, W] with weight [O, C / groups, kH, kW], no bias. */
   Conv2D: conv2d,
+  /** Gradient of Conv2D with respect to its input. */
   Conv2DBackpropInput: conv2dBackpropInput,
+  /** Gradient of Conv2D with respect to its filter. */
   Conv2DBackpropFilter: conv2dBackpropFilter,
+  /** Flat index (int32, within each H*W plane) of each 2-D max-pool window maximum. */
   MaxPool2DArgmax: maxPool2dArgmax,
+  /** 2-D average pooling of NCHW input. */
   AvgPool2D: avgPool2d,
+  /** Gradient of AvgPool2D spread back over the input shape. */
   AvgPool2DBackprop: avgPool2dBackprop,
 } satisfies KernelTable;
 

@@ -5,7 +5,14 @@ import { backendInstance, isBackendRegistered, listBackends } from '@metagrad/co
 export const REFERENCE_BACKEND = 'cpu';
 
 /** A backend to certify: a registered name, or an object that registers it on demand. */
-export type BackendSpec = string | { readonly name: string; register(): void };
+export type BackendSpec =
+  | string
+  | {
+      /** The name the backend registers under. */
+      readonly name: string;
+      /** Registers the backend under `name`; called only when that name is not registered. */
+      register(): void;
+    };
 
 /**
  * Registers the CPU reference backend and the candidate (when given as an object and not yet

@@ -1,13 +1,18 @@
 /** Values read back to the host, with the shape and dtype of the tensor they came from. */
 export interface HostTensor {
+  /** The tensor's shape. */
   shape: readonly number[];
+  /** The tensor's dtype name, e.g. 'float32'. */
   dtype: string;
+  /** The elements in row-major order. */
   values: ArrayLike<number>;
 }
 
 /** A tolerance in norm: ||got - want|| <= rtol * ||want|| + atol over the finite elements. */
 export interface Tolerance {
+  /** The relative tolerance, a factor of ||want||. */
   rtol: number;
+  /** The absolute tolerance, in the units of the values. */
   atol: number;
 }
 
@@ -15,12 +20,14 @@ export interface Tolerance {
 export interface Comparison {
   /** The name of the compared tensor, e.g. 'output 0' or 'grad of input 1'. */
   label: string;
+  /** Whether `got` matched `want` within `tolerance`. */
   passed: boolean;
   /**
    * ||got - want|| / ||want|| over the finite elements (the absolute norm when `want` is all
    * zeros); Infinity when the shape, the dtype or a non-finite element differs.
    */
   error: number;
+  /** The tolerance that the comparison applied. */
   tolerance: Tolerance;
   /** ||got - want|| divided by the allowed norm; the worst comparison of a case has the largest. */
   ratio: number;
