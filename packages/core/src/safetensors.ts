@@ -12,7 +12,7 @@ import type { Tensor } from './tensor.js';
  * little-endian on every platform Node and browsers run on in practice.
  */
 
-/** A file that is not valid safetensors: the message says what is wrong and nothing is loaded. */
+/** A file that is not valid safetensors: the message states what is wrong, and nothing is loaded. */
 export class SafetensorsError extends MetagradError {
   /** Class name, shown in stack traces. */
   override name = 'SafetensorsError';
@@ -212,7 +212,7 @@ function decode(entry: Entry, source: Uint8Array): TypedArray {
         const v = view.getBigInt64(8 * i, true);
         if (v > 2147483647n || v < -2147483648n) {
           throw new SafetensorsError(
-            `loadSafetensors: tensor '${entry.name}' holds ${v} at element ${i}, outside the int32 range`,
+            `loadSafetensors: tensor '${entry.name}' contains ${v} at element ${i}, outside the int32 range`,
           );
         }
         return Number(v);

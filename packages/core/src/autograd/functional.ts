@@ -84,7 +84,7 @@ export function valueAndGrad<F extends Fn>(
       const { leaves, paths } = flattenTree(args[argnum], argName(options, argnum, position));
       if (leaves.length === 0) {
         throw new InvalidArgumentError(
-          `grad: argument ${argnum} holds no tensors to differentiate with respect to`,
+          `grad: argument ${argnum} contains no tensors to differentiate with respect to`,
         );
       }
       const traced = leaves.map(traceInput);
