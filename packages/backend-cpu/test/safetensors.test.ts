@@ -245,6 +245,9 @@ describe('loadSafetensors errors', () => {
       },
       data,
     );
-    expectRejected(file, /tensor 'big' contains 1099511627776 at element 0, outside the int32 range/);
+    expectRejected(
+      file,
+      /tensor 'big' contains 1099511627776 at element 0, outside the int32 range/,
+    );
   });
 });
