@@ -36,4 +36,4 @@ export {
   replicate,
 } from './model.js';
 export { type Estimate, meanInterval, proportion } from './stats.js';
-export { metaTrain, type TrainConfig } from './train.js';
+export { metaTrain, type TrainConfig, type TrainOptions, type TrainResult } from './train.js';

@@ -33,8 +33,6 @@ export interface ConvNetParams {
 }
 
 export const BLOCKS = 4;
-/** Filters per convolution in the MAML paper. */
-export const PAPER_FILTERS = 64;
 export const IMAGE_SIZE = 28;
 
 /** The architecture: class count, width, and how each block halves the image. */
@@ -125,8 +123,8 @@ function normalize(x: Tensor, weight: Tensor, bias: Tensor, mode: NormMode): Ten
 /**
  * Computes the features of every image under per-task weights: x [tasks, n, 1, 28, 28] ->
  * [tasks, n, featureSize]. The tasks run as the channel groups of one grouped convolution, so
- * task t's images are channels [t * C, (t + 1) * C) of a batch of n. Batch norm's per-channel
- * statistics are then per task, as they would be in a separate call per task.
+ * task t's feature maps are channels [t * C, (t + 1) * C) of a batch of n. Batch norm's
+ * per-channel statistics are then per task, as they would be in a separate call per task.
  */
 export function features(
   params: ConvNetParams,

@@ -25,9 +25,12 @@ export async function runPipeline(options: CliOptions): Promise<void> {
     if (weights.trainSet === null && options.trainSetGiven) weights.trainSet = config.trainSet;
   } else {
     const model = { ways: config.ways, filters: config.filters, maxPool: config.maxPool };
-    training = metaTrain(config);
+    const path = join(options.out, 'weights.safetensors');
+    const save = (params: SavedWeights['params']) =>
+      saveWeights(path, { params, config: model, trainSet: config.trainSet });
+    training = metaTrain(config, { save });
     weights = { params: training.params, config: model, trainSet: config.trainSet };
-    saveWeights(join(options.out, 'weights.safetensors'), weights);
+    save(weights.params);
     console.log(
       `meta-training: ${config.iterations} iterations in ${training.seconds.toFixed(1)} s (${training.cpuSeconds.toFixed(1)} s of CPU time)`,
     );

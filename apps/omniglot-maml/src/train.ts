@@ -37,12 +37,24 @@ export interface TrainResult {
   cpuSeconds: number;
 }
 
+/** Reporting and saving during {@link metaTrain}. */
+export interface TrainOptions {
+  /** A progress bar on a terminal, log lines otherwise. Default true. */
+  showProgress?: boolean;
+  /** Called with the current weights every `saveEvery` iterations, so a stopped run leaves them. */
+  save?: (params: ConvNetParams, iteration: number) => void;
+  /** Default 100. */
+  saveEvery?: number;
+}
+
 /**
  * Meta-trains the classifier with MAML: each iteration samples a meta-batch of N-way K-shot
  * tasks from the training classes (rotations included, images distorted if `augment`), adapts
  * to each task's support set, and takes one Adam step on the query loss's meta-gradient.
  */
-export function metaTrain(config: TrainConfig, showProgress = true): TrainResult {
+export function metaTrain(config: TrainConfig, options: TrainOptions = {}): TrainResult {
+  const { showProgress = true, save, saveEvery = 100 } = options;
+
   const classes = trainingClasses(config.trainSet);
   const generator = new Generator(config.seed);
   const architecture = { maxPool: config.maxPool };
@@ -57,6 +69,7 @@ export function metaTrain(config: TrainConfig, showProgress = true): TrainResult
   };
   const label = `${config.firstOrder ? 'FOMAML' : 'MAML'} ${config.ways}-way ${config.shots}-shot`;
   const progress = showProgress ? createProgress(label, 0, config.iterations) : undefined;
+
   const losses: number[] = [];
   const accuracies: number[] = [];
   const started = performance.now();
@@ -71,8 +84,10 @@ export function metaTrain(config: TrainConfig, showProgress = true): TrainResult
     losses.push(loss);
     accuracies.push(accuracy);
     progress?.update(iteration, loss, accuracy);
+    if (save && iteration % saveEvery === 0) save(optimizer.params, iteration);
   }
   progress?.stop();
+
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
