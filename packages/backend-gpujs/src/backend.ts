@@ -205,13 +205,19 @@ export class GpujsBackend implements Backend {
     void this.gpu.destroy();
   }
 
-  /** Wraps chunks in storage that tensors can hold. */
+  /**
+   * Wraps chunks in storage that tensors can hold.
+   * @internal The kernels' entry point; its types are not part of the public API.
+   */
   adopt(layout: ChunkLayout, chunks: Chunk[]): GpujsData {
     this.#textures += chunks.length;
     return new GpujsData(layout, chunks);
   }
 
-  /** Runs the kernel built in `source` for one output chunk of `length` elements. */
+  /**
+   * Runs the kernel built in `source` for one output chunk of `length` elements.
+   * @internal The kernels' entry point; its types are not part of the public API.
+   */
   run(source: KernelSource, result: string, length: number): Chunk {
     const kernel = this.#cache.get(source.source(result), length, source.argumentSizes);
     return this.#runCached(kernel, source.args);
