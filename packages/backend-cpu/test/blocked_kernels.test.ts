@@ -225,6 +225,14 @@ function convSuite(): void {
         attrs: { stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1 },
       },
     ],
+    [
+      'x=[3,16,100,100] w=[4,16,3,3] pad=1 (images in two chunks of columns)',
+      {
+        input: [3, 16, 100, 100],
+        filter: [4, 16, 3, 3],
+        attrs: { stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1 },
+      },
+    ],
   ];
   for (const [name, conv] of cases) {
     it(`float64 ${name}`, () => {

@@ -1,4 +1,11 @@
-import { formatShape, InvalidArgumentError, noGrad, sqrt, type Tensor } from '@metagrad/core';
+import {
+  formatShape,
+  InvalidArgumentError,
+  noGrad,
+  reciprocal,
+  sqrt,
+  type Tensor,
+} from '@metagrad/core';
 import {
   assertFloating,
   assertInteger,
@@ -70,7 +77,8 @@ export function batchNorm(input: Tensor, options: BatchNormOptions = {}): BatchN
   const statShape = input.shape.map((d, i) => (i === 1 ? d : 1));
   const broadcast = (t: Tensor) => t.reshape(statShape);
 
-  let normalized: Tensor;
+  let centered: Tensor;
+  let variance: Tensor;
   let newMean = runningMean;
   let newVar = runningVar;
   let newCount = count;
@@ -80,9 +88,8 @@ export function batchNorm(input: Tensor, options: BatchNormOptions = {}): BatchN
       shapeError(OP, 'input', input.shape, 'more than 1 value per channel in training mode');
     }
     const mean = input.mean(axes, true);
-    const centered = input.sub(mean);
-    const variance = centered.square().mean(axes, true);
-    normalized = centered.div(sqrt(variance.add(eps)));
+    centered = input.sub(mean);
+    variance = centered.square().mean(axes, true);
     if (runningMean && runningVar) {
       newCount = count + 1;
       const factor = momentum === null ? 1 / newCount : momentum;
@@ -99,11 +106,14 @@ export function batchNorm(input: Tensor, options: BatchNormOptions = {}): BatchN
       });
     }
   } else {
-    const mean = broadcast(runningMean!.detach());
-    const variance = broadcast(runningVar!.detach());
-    normalized = input.sub(mean).div(sqrt(variance.add(eps)));
+    centered = input.sub(broadcast(runningMean!.detach()));
+    variance = broadcast(runningVar!.detach());
   }
-  let output = weight ? normalized.mul(broadcast(weight)) : normalized;
+  // The weight is folded into 1 / std on the small [1, C, 1, ...] statistics. The full-size work
+  // is then one product and one sum, and so is the graph that higher-order gradients run through.
+  const invStd = reciprocal(sqrt(variance.add(eps)));
+  const scale = weight ? invStd.mul(broadcast(weight)) : invStd;
+  let output = centered.mul(scale);
   if (bias) output = output.add(broadcast(bias));
   return { output, runningMean: newMean, runningVar: newVar, numBatchesTracked: newCount };
 }

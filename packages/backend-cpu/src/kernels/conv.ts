@@ -1,21 +1,58 @@
-import type { KernelImpl } from '@metagrad/core';
+import type { KernelImpl, TypedArray } from '@metagrad/core';
 import { allocate, output, valuesOf } from '../backend.js';
 import { gemm, type MatrixView } from './gemm.js';
-import { col2imAdd, convGeometry, im2col } from './im2col.js';
+import { type ConvGeometry, col2imAdd, convGeometry, im2col } from './im2col.js';
 
-// NOTE: the three convolutions are matrix products over the im2col matrix of each image and
-// group, with K = cPerGroup * kH * kW rows and P = outH * outW columns:
-//   forward         y[b, g]  = W[g] (oPerGroup x K)  @ cols[b, g] (K x P)
-//   input gradient  dx[b, g] = col2im(W[g]^T @ dy[b, g])
-//   filter gradient dW[g]    = sum over b of dy[b, g] (oPerGroup x P) @ cols[b, g]^T
-// Every sum runs in float64 and is rounded once into the output dtype.
+// NOTE: the three convolutions are matrix products over the im2col matrix of a chunk of images
+// side by side, per group, with K = cPerGroup * kH * kW rows and `width` = images * P columns
+// (P = outH * outW):
+//   forward         y[:, g]  = W[g] (oPerGroup x K)  @ cols[g] (K x width)
+//   input gradient  dx[:, g] = col2im(W[g]^T @ dy[:, g] (oPerGroup x width))
+//   filter gradient dW[g]    = dy[:, g] @ cols[g]^T, summed over the chunks
+// One product per chunk instead of one per image packs the filter once and keeps the products
+// wide where the planes are small (a 2x2 output has P = 4). Every sum runs in float64 over the
+// same terms in the same order as one product per image, and is rounded once into the output.
 
-/** Column matrix buffer, grown on demand and reused between calls. */
-let columns = new Float64Array(0);
+/** Column matrix elements per chunk (32 MB of float64): bounds the scratch memory. */
+const CHUNK_ELEMENTS = 1 << 22;
 
-function columnBuffer(size: number): Float64Array {
-  if (columns.length < size) columns = new Float64Array(size);
-  return columns;
+/** Scratch buffers, grown on demand and reused between calls. */
+const scratch = { columns: new Float64Array(0), grads: new Float64Array(0) };
+
+function buffer(name: keyof typeof scratch, size: number): Float64Array {
+  if (scratch[name].length < size) scratch[name] = new Float64Array(size);
+  return scratch[name];
+}
+
+/** Images per chunk, so that a chunk's column matrix stays under CHUNK_ELEMENTS. */
+function imagesPerChunk(g: ConvGeometry): number {
+  const perImage = g.cPerGroup * g.kh * g.kw * g.outH * g.outW;
+  return Math.max(1, Math.min(g.n, Math.floor(CHUNK_ELEMENTS / Math.max(1, perImage))));
+}
+
+/** Offset of channel `channel` of image `image` in an NCHW tensor of `channels` planes. */
+function planeAt(image: number, channels: number, channel: number, plane: number): number {
+  return (image * channels + channel) * plane;
+}
+
+/** Copies dy[b0 + j, group's channels] into rows of a oPerGroup x (images * P) matrix. */
+function gatherGrads(
+  g: ConvGeometry,
+  dy: TypedArray,
+  group: number,
+  b0: number,
+  images: number,
+  into: Float64Array,
+): void {
+  const plane = g.outH * g.outW;
+  const width = images * plane;
+  for (let oo = 0; oo < g.oPerGroup; oo++) {
+    for (let j = 0; j < images; j++) {
+      const from = planeAt(b0 + j, g.o, group * g.oPerGroup + oo, plane);
+      const to = oo * width + j * plane;
+      for (let p = 0; p < plane; p++) into[to + p] = dy[from + p];
+    }
+  }
 }
 
 export const conv2d: KernelImpl<'Conv2D'> = ([x, filter], attrs) => {
@@ -23,19 +60,30 @@ export const conv2d: KernelImpl<'Conv2D'> = ([x, filter], attrs) => {
   const input = valuesOf(x);
   const plane = g.outH * g.outW;
   const depth = g.cPerGroup * g.kh * g.kw;
+  const chunk = imagesPerChunk(g);
   const out = allocate(x.dtype, g.n * g.o * plane);
-  const direct = out instanceof Float64Array;
-  const c = direct ? out : new Float64Array(g.oPerGroup * plane);
-  const cols = columnBuffer(depth * plane);
+  const cols = buffer('columns', depth * chunk * plane);
+  const product = buffer('grads', g.oPerGroup * chunk * plane);
   const weight: MatrixView = { data: valuesOf(filter), offset: 0, rowStride: depth, colStride: 1 };
-  const columnView: MatrixView = { data: cols, offset: 0, rowStride: plane, colStride: 1 };
-  for (let b = 0; b < g.n; b++) {
-    for (let group = 0; group < attrs.groups; group++) {
-      im2col(g, input, (b * g.c + group * g.cPerGroup) * g.h * g.w, cols);
-      weight.offset = group * g.oPerGroup * depth;
-      const at = (b * g.o + group * g.oPerGroup) * plane;
-      gemm(g.oPerGroup, plane, depth, weight, columnView, c, direct ? at : 0, false);
-      if (!direct) out.set(c, at);
+  const columnView: MatrixView = { data: cols, offset: 0, rowStride: 0, colStride: 1 };
+  for (let group = 0; group < attrs.groups; group++) {
+    weight.offset = group * g.oPerGroup * depth;
+    for (let b0 = 0; b0 < g.n; b0 += chunk) {
+      const images = Math.min(chunk, g.n - b0);
+      const width = images * plane;
+      for (let j = 0; j < images; j++) {
+        const from = planeAt(b0 + j, g.c, group * g.cPerGroup, g.h * g.w);
+        im2col(g, input, from, cols, width, j * plane);
+      }
+      columnView.rowStride = width;
+      gemm(g.oPerGroup, width, depth, weight, columnView, product, 0, false);
+      for (let oo = 0; oo < g.oPerGroup; oo++) {
+        for (let j = 0; j < images; j++) {
+          const to = planeAt(b0 + j, g.o, group * g.oPerGroup + oo, plane);
+          const from = oo * width + j * plane;
+          for (let p = 0; p < plane; p++) out[to + p] = product[from + p];
+        }
+      }
     }
   }
   return output(out, [g.n, g.o, g.outH, g.outW], x.dtype);
@@ -45,19 +93,28 @@ export const conv2dBackpropInput: KernelImpl<'Conv2DBackpropInput'> = ([dy, filt
   const g = convGeometry(attrs.inputShape, filter.shape, attrs);
   const plane = g.outH * g.outW;
   const depth = g.cPerGroup * g.kh * g.kw;
+  const chunk = imagesPerChunk(g);
   const size = g.n * g.c * g.h * g.w;
   const out = allocate(dy.dtype, size);
   const acc = out instanceof Float64Array ? out : new Float64Array(size);
-  const cols = columnBuffer(depth * plane);
+  const cols = buffer('columns', depth * chunk * plane);
+  const grads = buffer('grads', g.oPerGroup * chunk * plane);
   // W[g]^T: K x oPerGroup, read from the filter's [oPerGroup, K] block by swapped strides.
   const weightT: MatrixView = { data: valuesOf(filter), offset: 0, rowStride: 1, colStride: depth };
-  const grad: MatrixView = { data: valuesOf(dy), offset: 0, rowStride: plane, colStride: 1 };
-  for (let b = 0; b < g.n; b++) {
-    for (let group = 0; group < attrs.groups; group++) {
-      weightT.offset = group * g.oPerGroup * depth;
-      grad.offset = (b * g.o + group * g.oPerGroup) * plane;
-      gemm(depth, plane, g.oPerGroup, weightT, grad, cols, 0, false);
-      col2imAdd(g, cols, acc, (b * g.c + group * g.cPerGroup) * g.h * g.w);
+  const gradView: MatrixView = { data: grads, offset: 0, rowStride: 0, colStride: 1 };
+  const dyValues = valuesOf(dy);
+  for (let group = 0; group < attrs.groups; group++) {
+    weightT.offset = group * g.oPerGroup * depth;
+    for (let b0 = 0; b0 < g.n; b0 += chunk) {
+      const images = Math.min(chunk, g.n - b0);
+      const width = images * plane;
+      gatherGrads(g, dyValues, group, b0, images, grads);
+      gradView.rowStride = width;
+      gemm(depth, width, g.oPerGroup, weightT, gradView, cols, 0, false);
+      for (let j = 0; j < images; j++) {
+        const to = planeAt(b0 + j, g.c, group * g.cPerGroup, g.h * g.w);
+        col2imAdd(g, cols, width, j * plane, acc, to);
+      }
     }
   }
   if (acc !== out) out.set(acc);
@@ -69,19 +126,29 @@ export const conv2dBackpropFilter: KernelImpl<'Conv2DBackpropFilter'> = ([x, dy]
   const input = valuesOf(x);
   const plane = g.outH * g.outW;
   const depth = g.cPerGroup * g.kh * g.kw;
+  const chunk = imagesPerChunk(g);
   const size = g.o * depth;
   const out = allocate(x.dtype, size);
   const acc = out instanceof Float64Array ? out : new Float64Array(size);
-  const cols = columnBuffer(depth * plane);
-  const grad: MatrixView = { data: valuesOf(dy), offset: 0, rowStride: plane, colStride: 1 };
-  // cols^T: P x K, read from the K x P column matrix by swapped strides.
-  const columnsT: MatrixView = { data: cols, offset: 0, rowStride: 1, colStride: plane };
-  for (let b = 0; b < g.n; b++) {
-    for (let group = 0; group < attrs.groups; group++) {
-      im2col(g, input, (b * g.c + group * g.cPerGroup) * g.h * g.w, cols);
-      grad.offset = (b * g.o + group * g.oPerGroup) * plane;
-      const at = group * g.oPerGroup * depth;
-      gemm(g.oPerGroup, depth, plane, grad, columnsT, acc, at, b > 0);
+  const cols = buffer('columns', depth * chunk * plane);
+  const grads = buffer('grads', g.oPerGroup * chunk * plane);
+  const gradView: MatrixView = { data: grads, offset: 0, rowStride: 0, colStride: 1 };
+  // cols^T: width x K, read from the K x width column matrix by swapped strides.
+  const columnsT: MatrixView = { data: cols, offset: 0, rowStride: 1, colStride: 0 };
+  const dyValues = valuesOf(dy);
+  for (let group = 0; group < attrs.groups; group++) {
+    const at = group * g.oPerGroup * depth;
+    for (let b0 = 0; b0 < g.n; b0 += chunk) {
+      const images = Math.min(chunk, g.n - b0);
+      const width = images * plane;
+      for (let j = 0; j < images; j++) {
+        const from = planeAt(b0 + j, g.c, group * g.cPerGroup, g.h * g.w);
+        im2col(g, input, from, cols, width, j * plane);
+      }
+      gatherGrads(g, dyValues, group, b0, images, grads);
+      gradView.rowStride = width;
+      columnsT.colStride = width;
+      gemm(g.oPerGroup, depth, width, gradView, columnsT, acc, at, b0 > 0);
     }
   }
   if (acc !== out) out.set(acc);

@@ -61,17 +61,20 @@ function columnRange(g: ConvGeometry, kx: number): [number, number] {
 }
 
 /**
- * Unfolds the channels [c0, c0 + cPerGroup) of one image into the column matrix
- * cols[(c * kh + ky) * kw + kx][oy * outW + ox] = x[c0 + c][iy][ix], zero where the tap falls
- * in the padding. `inBase` is the flat offset of the image's channel c0.
+ * Unfolds the channels [c0, c0 + cPerGroup) of one image into a block of columns of the column
+ * matrix: cols[row * ld + colBase + oy * outW + ox] = x[c0 + c][iy][ix] for the row
+ * (c * kh + ky) * kw + kx, zero where the tap falls in the padding. `inBase` is the flat offset
+ * of the image's channel c0. Images side by side (`colBase` = image * outH * outW, `ld` = their
+ * total width) make one wide matrix, so a whole batch is one matrix product.
  */
 export function im2col(
   g: ConvGeometry,
   input: TypedArray,
   inBase: number,
   cols: Float64Array,
+  ld: number,
+  colBase: number,
 ): void {
-  const plane = g.outH * g.outW;
   const [sh, sw] = g.stride;
   const [dh, dw] = g.dilation;
   let row = 0;
@@ -81,7 +84,7 @@ export function im2col(
       for (let kx = 0; kx < g.kw; kx++) {
         const [start, end] = columnRange(g, kx);
         const xOffset = kx * dw - g.left;
-        const rowBase = row * plane;
+        const rowBase = row * ld + colBase;
         for (let oy = 0; oy < g.outH; oy++) {
           const at = rowBase + oy * g.outW;
           const iy = oy * sh - g.top + ky * dh;
@@ -100,14 +103,18 @@ export function im2col(
   }
 }
 
-/** The adjoint of `im2col`: adds every column entry back onto the input pixel it came from. */
+/**
+ * The adjoint of `im2col`: adds every entry of one image's block of columns back onto the input
+ * pixel it came from.
+ */
 export function col2imAdd(
   g: ConvGeometry,
   cols: Float64Array,
+  ld: number,
+  colBase: number,
   acc: Float64Array,
   inBase: number,
 ): void {
-  const plane = g.outH * g.outW;
   const [sh, sw] = g.stride;
   const [dh, dw] = g.dilation;
   let row = 0;
@@ -117,7 +124,7 @@ export function col2imAdd(
       for (let kx = 0; kx < g.kw; kx++) {
         const [start, end] = columnRange(g, kx);
         const xOffset = kx * dw - g.left;
-        const rowBase = row * plane;
+        const rowBase = row * ld + colBase;
         for (let oy = 0; oy < g.outH; oy++) {
           const iy = oy * sh - g.top + ky * dh;
           if (iy < 0 || iy >= g.h) continue;
