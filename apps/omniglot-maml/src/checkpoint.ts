@@ -22,6 +22,7 @@ export function saveWeights(path: string, weights: SavedWeights): void {
     ways: String(config.ways),
     filters: String(config.filters),
     maxPool: String(config.maxPool),
+    zeroHead: String(config.zeroHead ?? false),
   };
   if (weights.trainSet) metadata.trainSet = weights.trainSet;
   // Through a temporary file, so an interrupted write never leaves a truncated file.
@@ -36,6 +37,7 @@ export function loadWeights(path: string): SavedWeights {
     ways: Number(metadata.ways),
     filters: Number(metadata.filters),
     maxPool: metadata.maxPool === 'true',
+    zeroHead: metadata.zeroHead === 'true',
   };
   if (!Number.isInteger(config.ways) || !Number.isInteger(config.filters)) {
     throw new Error(

@@ -1,4 +1,4 @@
-import { grad, mapTree, type Tensor, valueAndGrad } from '@metagrad/core';
+import { grad, mapTree, type Tensor, valueAndGrad, zerosLike } from '@metagrad/core';
 import { crossEntropy } from '@metagrad/nn-functional';
 import { sgdStep } from '@metagrad/optim';
 import {
@@ -7,6 +7,7 @@ import {
   forward,
   type NormMode,
   replicate,
+  zeroHead,
 } from './model.js';
 
 /** A batch of classification tasks: images [tasks, n, 1, 28, 28], int32 labels [tasks, n]. */
@@ -64,7 +65,17 @@ export function adapt(
   return fast;
 }
 
-/** Adapts to each task's support set and returns the query logits: [tasks, queries, ways]. */
+/** Counts the classes of a batch's tasks: one more than the largest support label. */
+function classCount(batch: TaskBatch): number {
+  let largest = 0;
+  for (const label of batch.supportLabels.dataSync()) largest = Math.max(largest, label);
+  return largest + 1;
+}
+
+/**
+ * Adapts to each task's support set and returns the query logits: [tasks, queries, ways]. With
+ * `architecture.zeroHead`, every task starts from a head of zeros with one row per class.
+ */
 export function adaptedLogits(
   params: ConvNetParams,
   batch: TaskBatch,
@@ -73,14 +84,13 @@ export function adaptedLogits(
   mode: NormMode = 'batch',
 ): Tensor {
   const tasks = batch.support.shape[0];
-  const fast = adapt(
-    replicate(params, tasks),
-    batch.support,
-    batch.supportLabels,
-    inner,
-    architecture,
-    mode,
-  );
+  const taskParams = replicate(params, tasks);
+  if (architecture.zeroHead) {
+    const [, features] = params.head.weight.shape;
+    const dtype = params.head.weight.dtype as 'float32' | 'float64';
+    taskParams.head = zeroHead(features, classCount(batch), dtype, [tasks]);
+  }
+  const fast = adapt(taskParams, batch.support, batch.supportLabels, inner, architecture, mode);
   return forward(fast, batch.query, architecture, mode);
 }
 
@@ -100,7 +110,8 @@ export function metaLoss(
 
 /**
  * Computes the meta-loss, the query accuracy after adaptation, and the gradient of the meta-loss
- * with respect to the initial weights (second order unless `inner.firstOrder`).
+ * with respect to the initial weights (second order unless `inner.firstOrder`). With
+ * `architecture.zeroHead` the head is not meta-learned, and its gradient is zero.
  */
 export function metaGradient(
   params: ConvNetParams,
@@ -108,12 +119,17 @@ export function metaGradient(
   inner: InnerLoop,
   architecture: Architecture,
 ): { loss: Tensor; accuracy: Tensor; grads: ConvNetParams } {
+  const { head, ...body } = params;
+  const learned = architecture.zeroHead ? body : params;
   const [[loss, accuracy], grads] = valueAndGrad(
-    (p: ConvNetParams) => {
-      const result = metaLoss(p, batch, inner, architecture);
+    (p: Partial<ConvNetParams>) => {
+      const result = metaLoss({ head, ...p } as ConvNetParams, batch, inner, architecture);
       return [result.loss, result.accuracy];
     },
     { hasAux: true },
-  )(params) as [[Tensor, Tensor], ConvNetParams];
+  )(learned) as [[Tensor, Tensor], ConvNetParams];
+  if (architecture.zeroHead) {
+    grads.head = { weight: zerosLike(head.weight), bias: zerosLike(head.bias) };
+  }
   return { loss, accuracy, grads };
 }

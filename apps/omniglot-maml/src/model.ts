@@ -42,10 +42,15 @@ export interface ConvNetConfig {
   filters: number;
   /** Stride-1 convolutions followed by 2x2 max pooling, instead of stride-2 convolutions. */
   maxPool: boolean;
+  /**
+   * Start every task's head at zero instead of at meta-learned weights. The head's size then
+   * follows the task, so a model trained on 5-way tasks adapts to 20-way ones. Default false.
+   */
+  zeroHead?: boolean;
 }
 
-/** The architecture options that the forward pass needs beyond the weights. */
-export type Architecture = Pick<ConvNetConfig, 'maxPool'>;
+/** The architecture options that adaptation and the forward pass need beyond the weights. */
+export type Architecture = Pick<ConvNetConfig, 'maxPool' | 'zeroHead'>;
 
 /**
  * Batch-norm statistics at test time. `batch` normalizes each forward pass with the statistics
@@ -89,8 +94,23 @@ export function initConvNet(
     };
   }
   const head = initLinear(featureSize(config), config.ways, { generator, dtype });
-  params.head = { weight: head.weight, bias: head.bias! };
+  params.head = config.zeroHead
+    ? zeroHead(featureSize(config), config.ways, dtype)
+    : { weight: head.weight, bias: head.bias! };
   return params as ConvNetParams;
+}
+
+/** Returns a head of zeros for `ways` classes; leading `batch` dimensions give one per task. */
+export function zeroHead(
+  features: number,
+  ways: number,
+  dtype: 'float32' | 'float64',
+  batch: number[] = [],
+): LayerParams {
+  return {
+    weight: zeros([...batch, ways, features], { dtype }),
+    bias: zeros([...batch, ways], { dtype }),
+  };
 }
 
 /**

@@ -24,7 +24,12 @@ export async function runPipeline(options: CliOptions): Promise<void> {
     weights = loadWeights(options.weights!);
     if (weights.trainSet === null && options.trainSetGiven) weights.trainSet = config.trainSet;
   } else {
-    const model = { ways: config.ways, filters: config.filters, maxPool: config.maxPool };
+    const model = {
+      ways: config.ways,
+      filters: config.filters,
+      maxPool: config.maxPool,
+      zeroHead: config.zeroHead,
+    };
     const path = join(options.out, 'weights.safetensors');
     const save = (params: SavedWeights['params']) =>
       saveWeights(path, { params, config: model, trainSet: config.trainSet });
@@ -41,7 +46,7 @@ export async function runPipeline(options: CliOptions): Promise<void> {
   const heldOut = weights.trainSet === 'small1';
 
   const settings = {
-    architecture: { maxPool: model.maxPool },
+    architecture: { maxPool: model.maxPool, zeroHead: model.zeroHead },
     steps: options.testSteps,
     lr: config.innerLr,
     chunk: options.chunk,

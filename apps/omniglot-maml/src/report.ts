@@ -34,10 +34,13 @@ export interface ReportOptions {
   seed: number;
 }
 
-/** Lists the classifiers that apply to an N-way task: MAML only when the head has N classes. */
+/**
+ * Lists the classifiers that apply to an N-way task: MAML only when the head has N classes or
+ * starts at zero with one row per class.
+ */
 function classifiersFor(ways: number, config: ConvNetConfig): [Classifier, NormMode | null][] {
   const rows: [Classifier, NormMode | null][] = [];
-  if (ways === config.ways) rows.push(['maml', 'batch'], ['maml', 'instance']);
+  if (config.zeroHead || ways === config.ways) rows.push(['maml', 'batch'], ['maml', 'instance']);
   rows.push(['feature-nn', 'batch'], ['feature-nn', 'instance'], ['pixel-nn', null]);
   return rows;
 }

@@ -2,7 +2,7 @@ import { dispose, Generator, tidy } from '@metagrad/core';
 import { Adam } from '@metagrad/optim';
 import { sampleTaskBatch, type TrainSet, trainingClasses } from './data.js';
 import { metaGradient } from './maml.js';
-import { type ConvNetParams, initConvNet } from './model.js';
+import { type ConvNetConfig, type ConvNetParams, initConvNet } from './model.js';
 import { createProgress } from './progress.js';
 
 /** The settings of a run; the command-line flags map onto these one to one. */
@@ -19,6 +19,8 @@ export interface TrainConfig {
   metaBatch: number;
   firstOrder: boolean;
   maxPool: boolean;
+  /** Every task's head starts at zero (see {@link ConvNetConfig.zeroHead}). */
+  zeroHead: boolean;
   filters: number;
   trainSet: TrainSet;
   /** Random affine distortion of every training image. */
@@ -57,7 +59,7 @@ export function metaTrain(config: TrainConfig, options: TrainOptions = {}): Trai
 
   const classes = trainingClasses(config.trainSet);
   const generator = new Generator(config.seed);
-  const architecture = { maxPool: config.maxPool };
+  const architecture = { maxPool: config.maxPool, zeroHead: config.zeroHead };
   const optimizer = new Adam(initConvNet(config, generator), { lr: config.metaLr });
   const inner = { steps: config.innerSteps, lr: config.innerLr, firstOrder: config.firstOrder };
   const sampling = {

@@ -10,7 +10,7 @@ import { initConvNet } from '../src/model.js';
 describe('weights file', () => {
   it('round-trips every tensor and the architecture', () => {
     tidy(() => {
-      const config = { ways: 7, filters: 3, maxPool: true };
+      const config = { ways: 7, filters: 3, maxPool: true, zeroHead: false };
       const params = initConvNet(config, new Generator(2));
       const path = join(mkdtempSync(join(tmpdir(), 'omniglot-')), 'weights.safetensors');
       saveWeights(path, { params, config, trainSet: 'small1' });
@@ -26,6 +26,25 @@ describe('weights file', () => {
           Array.from(want.leaves[i].dataSync()),
         );
       });
+    });
+  });
+
+  it('records a zero head', () => {
+    tidy(() => {
+      const config = { ways: 5, filters: 2, maxPool: false, zeroHead: true };
+      const path = join(mkdtempSync(join(tmpdir(), 'omniglot-')), 'weights.safetensors');
+      saveWeights(path, { params: initConvNet(config, new Generator(2)), config, trainSet: null });
+      expect(loadWeights(path).config.zeroHead).toBe(true);
+    });
+  });
+
+  it('reads a file without a head setting as a learned head', () => {
+    tidy(() => {
+      const config = { ways: 5, filters: 2, maxPool: false };
+      const path = join(mkdtempSync(join(tmpdir(), 'omniglot-')), 'weights.safetensors');
+      const metadata = { ways: '5', filters: '2', maxPool: 'false' };
+      writeFileSync(path, saveSafetensors(initConvNet(config, new Generator(2)), metadata));
+      expect(loadWeights(path).config.zeroHead).toBe(false);
     });
   });
 

@@ -12,7 +12,7 @@ import {
 } from '@metagrad/core';
 import { describe, expect, it } from 'vitest';
 import { sampleTaskBatch } from '../src/data.js';
-import { metaGradient, metaLoss, type TaskBatch } from '../src/maml.js';
+import { adaptedLogits, metaGradient, metaLoss, type TaskBatch } from '../src/maml.js';
 import { type ConvNetParams, initConvNet } from '../src/model.js';
 import { syntheticClasses } from './synthetic.js';
 
@@ -103,6 +103,59 @@ describe('MAML meta-gradient (float64)', () => {
       // Dropping the second-order terms changes the derivative by far more than the
       // tolerance of the checks above, so those checks would catch a missing term.
       expect(Math.abs(dot(first.grads, direction) - numeric)).toBeGreaterThan(1e-3);
+    });
+  });
+});
+
+describe('MAML with a zero head (float64)', () => {
+  const zeroHead = { maxPool: false, zeroHead: true };
+
+  it('matches finite differences along a random direction of the body', () => {
+    tidy(() => {
+      const { params, batch } = tinyProblem();
+      const generator = new Generator(13);
+      const direction = mapTree(params, (leaf: Tensor) =>
+        randn(leaf.shape, { generator, dtype: 'float64' }),
+      ) as ConvNetParams;
+      // The head is not meta-learned, so a step along its direction changes nothing.
+      const inner = { steps: 2, lr: 0.4, firstOrder: false };
+      const lossAt = (t: number) =>
+        metaLoss(
+          along(params, direction, fromTypedArray(new Float64Array([t]), [1], 'float64')),
+          batch,
+          inner,
+          zeroHead,
+        ).loss.item();
+      const eps = 1e-6;
+      const numeric = (lossAt(eps) - lossAt(-eps)) / (2 * eps);
+      const { grads } = metaGradient(params, batch, inner, zeroHead);
+      expect(Math.abs(dot(grads, direction) - numeric)).toBeLessThan(
+        1e-6 * Math.max(1, Math.abs(numeric)),
+      );
+      expect(grads.head.weight.abs().sum().item()).toBe(0);
+      expect(grads.head.bias.abs().sum().item()).toBe(0);
+    });
+  });
+
+  it('adapts a 2-way model to 3-way tasks', () => {
+    tidy(() => {
+      const generator = new Generator(7);
+      const params = initConvNet(
+        { ways: 2, filters: 2, maxPool: false, zeroHead: true },
+        generator,
+      );
+      const batch = sampleTaskBatch(
+        syntheticClasses(6),
+        { tasks: 2, ways: 3, shots: 1, queries: 2, augment: false },
+        generator,
+      );
+      const logits = adaptedLogits(
+        params,
+        batch,
+        { steps: 1, lr: 0.4, firstOrder: true },
+        zeroHead,
+      );
+      expect(logits.shape).toEqual([2, 6, 3]);
     });
   });
 });
