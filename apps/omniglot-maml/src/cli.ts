@@ -6,11 +6,11 @@ import type { TrainConfig } from './train.js';
 /**
  * `--paper`: the length and meta-batch of the 5-way 1-shot Omniglot command in MAML's
  * reference code. `--long`: a run of under 30 minutes on 2 cores.
- * NOTE: `--long` is sized from 0.6 s per second-order meta-iteration of 4 tasks on one core,
- * measured on the CPU backend on a 2-core AMD EPYC; a faster or slower backend changes it.
+ * NOTE: `--long` is sized from 1.3 to 1.6 second-order meta-iterations of 4 tasks per second,
+ * measured on the CPU backend on a 2-core AMD EPYC; a faster or slower machine changes it.
  */
 const PAPER = { iterations: 40000, metaBatch: 32 };
-const LONG = { iterations: 3000, metaBatch: 4 };
+const LONG = { iterations: 2000, metaBatch: 4 };
 
 const USAGE = `Usage: omniglot-maml [options]
 

@@ -12,8 +12,14 @@ import {
 } from '@metagrad/core';
 import { describe, expect, it } from 'vitest';
 import { sampleTaskBatch } from '../src/data.js';
-import { adaptedLogits, metaGradient, metaLoss, type TaskBatch } from '../src/maml.js';
-import { type ConvNetParams, initConvNet } from '../src/model.js';
+import {
+  adaptedLogits,
+  type InnerLoop,
+  metaGradient,
+  metaLoss,
+  type TaskBatch,
+} from '../src/maml.js';
+import { type Architecture, type ConvNetParams, initConvNet } from '../src/model.js';
 import { syntheticClasses } from './synthetic.js';
 
 const architecture = { maxPool: false };
@@ -51,6 +57,25 @@ function dot(a: ConvNetParams, b: ConvNetParams): number {
   return x.reduce((total, leaf, i) => total + leaf.mul(y[i]).sum().item(), 0);
 }
 
+/** The meta-loss at params + t * direction, as a function of the number t. */
+function lossAlong(
+  params: ConvNetParams,
+  direction: ConvNetParams,
+  batch: TaskBatch,
+  inner: InnerLoop,
+  architecture: Architecture,
+): (t: number) => number {
+  return (t) => {
+    const at = along(params, direction, fromTypedArray(new Float64Array([t]), [1], 'float64'));
+    return metaLoss(at, batch, inner, architecture).loss.item();
+  };
+}
+
+/** The float64 central difference of f at 0. */
+function centralDifference(f: (t: number) => number, eps = 1e-6): number {
+  return (f(eps) - f(-eps)) / (2 * eps);
+}
+
 describe('MAML meta-gradient (float64)', () => {
   for (const steps of [1, 2]) {
     it(`matches finite differences along a random direction, ${steps} inner steps`, () => {
@@ -72,10 +97,7 @@ describe('MAML meta-gradient (float64)', () => {
 
         // metaGradient itself: <grad, direction> against the same central difference.
         const { grads } = metaGradient(params, batch, inner, architecture);
-        const eps = 1e-6;
-        const plus = lossAt(fromTypedArray(new Float64Array([eps]), [1], 'float64')).item();
-        const minus = lossAt(fromTypedArray(new Float64Array([-eps]), [1], 'float64')).item();
-        const numeric = (plus - minus) / (2 * eps);
+        const numeric = centralDifference(lossAlong(params, direction, batch, inner, architecture));
         const analytic = dot(grads, direction);
         expect(Math.abs(analytic - numeric)).toBeLessThan(1e-6 * Math.max(1, Math.abs(numeric)));
       });
@@ -90,15 +112,7 @@ describe('MAML meta-gradient (float64)', () => {
         randn(leaf.shape, { generator, dtype: 'float64' }),
       ) as ConvNetParams;
       const full = { steps: 1, lr: 0.4, firstOrder: false };
-      const lossAt = (t: number) =>
-        metaLoss(
-          along(params, direction, fromTypedArray(new Float64Array([t]), [1], 'float64')),
-          batch,
-          full,
-          architecture,
-        ).loss.item();
-      const eps = 1e-6;
-      const numeric = (lossAt(eps) - lossAt(-eps)) / (2 * eps);
+      const numeric = centralDifference(lossAlong(params, direction, batch, full, architecture));
       const first = metaGradient(params, batch, { ...full, firstOrder: true }, architecture);
       // Dropping the second-order terms changes the derivative by far more than the
       // tolerance of the checks above, so those checks would catch a missing term.
@@ -119,15 +133,7 @@ describe('MAML with a zero head (float64)', () => {
       ) as ConvNetParams;
       // The head is not meta-learned, so a step along its direction changes nothing.
       const inner = { steps: 2, lr: 0.4, firstOrder: false };
-      const lossAt = (t: number) =>
-        metaLoss(
-          along(params, direction, fromTypedArray(new Float64Array([t]), [1], 'float64')),
-          batch,
-          inner,
-          zeroHead,
-        ).loss.item();
-      const eps = 1e-6;
-      const numeric = (lossAt(eps) - lossAt(-eps)) / (2 * eps);
+      const numeric = centralDifference(lossAlong(params, direction, batch, inner, zeroHead));
       const { grads } = metaGradient(params, batch, inner, zeroHead);
       expect(Math.abs(dot(grads, direction) - numeric)).toBeLessThan(
         1e-6 * Math.max(1, Math.abs(numeric)),

@@ -55,6 +55,22 @@ function gatherGrads(
   }
 }
 
+/** Unfolds images [b0, b0 + images) of one group side by side into a K x (images * P) matrix. */
+function unfoldImages(
+  g: ConvGeometry,
+  input: TypedArray,
+  group: number,
+  b0: number,
+  images: number,
+  cols: Float64Array,
+): void {
+  const plane = g.outH * g.outW;
+  for (let j = 0; j < images; j++) {
+    const from = planeAt(b0 + j, g.c, group * g.cPerGroup, g.h * g.w);
+    im2col(g, input, from, cols, images * plane, j * plane);
+  }
+}
+
 export const conv2d: KernelImpl<'Conv2D'> = ([x, filter], attrs) => {
   const g = convGeometry(x.shape, filter.shape, attrs);
   const input = valuesOf(x);
@@ -71,10 +87,7 @@ export const conv2d: KernelImpl<'Conv2D'> = ([x, filter], attrs) => {
     for (let b0 = 0; b0 < g.n; b0 += chunk) {
       const images = Math.min(chunk, g.n - b0);
       const width = images * plane;
-      for (let j = 0; j < images; j++) {
-        const from = planeAt(b0 + j, g.c, group * g.cPerGroup, g.h * g.w);
-        im2col(g, input, from, cols, width, j * plane);
-      }
+      unfoldImages(g, input, group, b0, images, cols);
       columnView.rowStride = width;
       gemm(g.oPerGroup, width, depth, weight, columnView, product, 0, false);
       for (let oo = 0; oo < g.oPerGroup; oo++) {
@@ -141,10 +154,7 @@ export const conv2dBackpropFilter: KernelImpl<'Conv2DBackpropFilter'> = ([x, dy]
     for (let b0 = 0; b0 < g.n; b0 += chunk) {
       const images = Math.min(chunk, g.n - b0);
       const width = images * plane;
-      for (let j = 0; j < images; j++) {
-        const from = planeAt(b0 + j, g.c, group * g.cPerGroup, g.h * g.w);
-        im2col(g, input, from, cols, width, j * plane);
-      }
+      unfoldImages(g, input, group, b0, images, cols);
       gatherGrads(g, dyValues, group, b0, images, grads);
       gradView.rowStride = width;
       columnsT.colStride = width;
