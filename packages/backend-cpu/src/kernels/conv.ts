@@ -3,7 +3,7 @@ import { allocate, output, valuesOf } from '../backend.js';
 import { gemm, type MatrixView } from './gemm.js';
 import { type ConvGeometry, col2imAdd, convGeometry, im2col } from './im2col.js';
 
-// NOTE: the three convolutions are matrix products over the im2col matrix of a chunk of images
+// The three convolutions are matrix products over the im2col matrix of a chunk of images
 // side by side, per group, with K = cPerGroup * kH * kW rows and `width` = images * P columns
 // (P = outH * outW):
 //   forward         y[:, g]  = W[g] (oPerGroup x K)  @ cols[g] (K x width)
@@ -16,8 +16,11 @@ import { type ConvGeometry, col2imAdd, convGeometry, im2col } from './im2col.js'
 /** Column matrix elements per chunk (32 MB of float64): bounds the scratch memory. */
 const CHUNK_ELEMENTS = 1 << 22;
 
-/** Scratch buffers, grown on demand and reused between calls. */
-const scratch = { columns: new Float64Array(0), grads: new Float64Array(0) };
+/**
+ * Scratch buffers, grown on demand and reused between calls: the column matrix, and one
+ * oPerGroup x width matrix (the forward product, or the gathered output gradient).
+ */
+const scratch = { columns: new Float64Array(0), outputRows: new Float64Array(0) };
 
 function buffer(name: keyof typeof scratch, size: number): Float64Array {
   if (scratch[name].length < size) scratch[name] = new Float64Array(size);
@@ -35,7 +38,7 @@ function planeAt(image: number, channels: number, channel: number, plane: number
   return (image * channels + channel) * plane;
 }
 
-/** Copies dy[b0 + j, group's channels] into rows of a oPerGroup x (images * P) matrix. */
+/** Copies dy[b0 + j, group's channels] into rows of an oPerGroup x (images * P) matrix. */
 function gatherGrads(
   g: ConvGeometry,
   dy: TypedArray,
@@ -79,7 +82,7 @@ export const conv2d: KernelImpl<'Conv2D'> = ([x, filter], attrs) => {
   const chunk = imagesPerChunk(g);
   const out = allocate(x.dtype, g.n * g.o * plane);
   const cols = buffer('columns', depth * chunk * plane);
-  const product = buffer('grads', g.oPerGroup * chunk * plane);
+  const product = buffer('outputRows', g.oPerGroup * chunk * plane);
   const weight: MatrixView = { data: valuesOf(filter), offset: 0, rowStride: depth, colStride: 1 };
   const columnView: MatrixView = { data: cols, offset: 0, rowStride: 0, colStride: 1 };
   for (let group = 0; group < attrs.groups; group++) {
@@ -111,7 +114,7 @@ export const conv2dBackpropInput: KernelImpl<'Conv2DBackpropInput'> = ([dy, filt
   const out = allocate(dy.dtype, size);
   const acc = out instanceof Float64Array ? out : new Float64Array(size);
   const cols = buffer('columns', depth * chunk * plane);
-  const grads = buffer('grads', g.oPerGroup * chunk * plane);
+  const grads = buffer('outputRows', g.oPerGroup * chunk * plane);
   // W[g]^T: K x oPerGroup, read from the filter's [oPerGroup, K] block by swapped strides.
   const weightT: MatrixView = { data: valuesOf(filter), offset: 0, rowStride: 1, colStride: depth };
   const gradView: MatrixView = { data: grads, offset: 0, rowStride: 0, colStride: 1 };
@@ -144,7 +147,7 @@ export const conv2dBackpropFilter: KernelImpl<'Conv2DBackpropFilter'> = ([x, dy]
   const out = allocate(x.dtype, size);
   const acc = out instanceof Float64Array ? out : new Float64Array(size);
   const cols = buffer('columns', depth * chunk * plane);
-  const grads = buffer('grads', g.oPerGroup * chunk * plane);
+  const grads = buffer('outputRows', g.oPerGroup * chunk * plane);
   const gradView: MatrixView = { data: grads, offset: 0, rowStride: 0, colStride: 1 };
   // cols^T: width x K, read from the K x width column matrix by swapped strides.
   const columnsT: MatrixView = { data: cols, offset: 0, rowStride: 1, colStride: 0 };
