@@ -156,11 +156,12 @@ export function renderMarkdown(report: BenchReport): string {
     `| --- | --- | ${names.map(() => '---').join(' | ')} |`,
   );
   for (const workload of report.workloads) {
-    if (!workload.entries.some((e) => e.gradientError !== undefined)) continue;
-    const gap = workload.orderGap === undefined ? '' : workload.orderGap.toExponential(2);
+    // A report read back from JSON has null where a fresh one has undefined.
+    if (!workload.entries.some((e) => typeof e.gradientError === 'number')) continue;
+    const gap = typeof workload.orderGap === 'number' ? workload.orderGap.toExponential(2) : '';
     const cells = names.map((name) => {
       const error = workload.entries.find((e) => e.system === name)?.gradientError;
-      return error === undefined ? '' : error.toExponential(2);
+      return typeof error === 'number' ? error.toExponential(2) : '';
     });
     lines.push(`| ${workload.title} | ${gap} | ${cells.join(' | ')} |`);
   }
