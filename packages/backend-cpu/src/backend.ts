@@ -59,3 +59,11 @@ export function output(values: TypedArray, shape: readonly number[], dtype: DTyp
 export function allocate(dtype: DType, size: number): TypedArray {
   return allocateOutput(dtype, size);
 }
+
+/**
+ * Allocates the storage of a kernel output that the kernel writes in full, so a pooled array
+ * is not cleared first; its old values must never be read.
+ */
+export function allocateOverwritten(dtype: DType, size: number): TypedArray {
+  return allocateOutput(dtype, size, false);
+}

@@ -11,16 +11,17 @@ const free = new Map<DType, Map<number, TypedArray[]>>();
 let pooledBytes = 0;
 
 /**
- * Returns a zero-filled array for a kernel output, reusing one freed by `release` when one of
- * that dtype and length is pooled. A training loop that disposes its intermediates each step
- * (as `tidy` does) then allocates almost nothing in steady state, which keeps the garbage
- * collector out of the profile.
+ * Returns an array for a kernel output, reusing one freed by `release` when one of that dtype
+ * and length is pooled. A training loop that disposes its intermediates each step (as `tidy`
+ * does) then allocates almost nothing in steady state, which keeps the garbage collector out
+ * of the profile. The array is zero-filled unless `zeroed` is false, for a kernel that writes
+ * every element: a reused array then keeps the values of its last tensor.
  */
-export function allocateOutput(dtype: DType, size: number): TypedArray {
+export function allocateOutput(dtype: DType, size: number, zeroed = true): TypedArray {
   const reused = free.get(dtype)?.get(size)?.pop();
   if (reused) {
     pooledBytes -= reused.byteLength;
-    reused.fill(0);
+    if (zeroed) reused.fill(0);
     return reused;
   }
   const values = allocateTypedArray(dtype, size);

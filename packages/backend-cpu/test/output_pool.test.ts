@@ -27,6 +27,24 @@ describe('output pool', () => {
     expect(values[1]).toBe(x.dataSync()[0]);
   });
 
+  it('should overwrite a reused output of a broadcast completely', () => {
+    const x = randn([4, 3, 5], { generator, dtype: 'float32' });
+    const stale = x.mul(7);
+    const before = pooledBytes();
+    stale.dispose();
+    // Each kernel below reuses the array that held `stale` and skips clearing it.
+    const row = tensor([[[1], [2], [3]]], { dtype: 'float32' });
+    const spread = row.expand([4, 3, 5]);
+    expect(pooledBytes()).toBe(before);
+    expect(Array.from(spread.dataSync())).toEqual(
+      Array.from({ length: 60 }, (_, i) => (Math.floor(i / 5) % 3) + 1),
+    );
+    spread.dispose();
+    const sum = x.add(row);
+    const want = x.dataSync().map((v, i) => Math.fround(v + (Math.floor(i / 5) % 3) + 1));
+    expect(Array.from(sum.dataSync())).toEqual(Array.from(want));
+  });
+
   it('should not take in an array passed to tensor()', () => {
     const data = new Float32Array([1, 2, 3, 4]);
     const t = tensor(data, { dtype: 'float32' });

@@ -1,12 +1,12 @@
 import type { BinaryOp, CompareOp, KernelImpl, TypedArray } from '@metagrad/core';
 import { broadcastShapes, sizeOf } from '@metagrad/core';
-import { allocate, output, valuesOf } from '../backend.js';
+import { allocate, allocateOverwritten, output, valuesOf } from '../backend.js';
 import { broadcastStrides, StridedRows } from './strided_rows.js';
 import { sameShape } from './strides.js';
 
 export const unary: KernelImpl<'Unary'> = ([x], { op }) => {
   const a = valuesOf(x);
-  const out = allocate(x.dtype, a.length);
+  const out = allocateOverwritten(x.dtype, a.length);
   const n = a.length;
   switch (op) {
     case 'neg':
@@ -63,7 +63,7 @@ export const binary: KernelImpl<'Binary'> = ([x, y], { op }) => {
   const shape = broadcastShapes(op, x.shape, y.shape);
   const a = valuesOf(x);
   const b = valuesOf(y);
-  const out = allocate(x.dtype, sizeOf(shape));
+  const out = allocateOverwritten(x.dtype, sizeOf(shape));
   const n = out.length;
   if (sameShape(x.shape, y.shape)) {
     binaryRow(op, a, 0, 1, b, 0, 1, out, 0, n);
@@ -261,7 +261,7 @@ export const where: KernelImpl<'Where'> = ([condition, x, y]) => {
   const c = valuesOf(condition);
   const a = valuesOf(x);
   const b = valuesOf(y);
-  const out = allocate(x.dtype, sizeOf(shape));
+  const out = allocateOverwritten(x.dtype, sizeOf(shape));
   const walk = new StridedRows(shape, [
     broadcastStrides(condition.shape, shape),
     broadcastStrides(x.shape, shape),
@@ -282,7 +282,7 @@ export const where: KernelImpl<'Where'> = ([condition, x, y]) => {
 
 export const cast: KernelImpl<'Cast'> = ([x], { dtype }) => {
   const a = valuesOf(x);
-  const out = allocate(dtype, a.length);
+  const out = allocateOverwritten(dtype, a.length);
   if (dtype === 'bool') {
     // Any non-zero value, NaN included, is true, as in PyTorch.
     for (let i = 0; i < a.length; i++) out[i] = a[i] !== 0 ? 1 : 0;

@@ -1,6 +1,6 @@
 import type { DType, KernelImpl, TypedArray } from '@metagrad/core';
 import { sizeOf, stridesOf } from '@metagrad/core';
-import { allocate, output, valuesOf } from '../backend.js';
+import { allocate, allocateOverwritten, output, valuesOf } from '../backend.js';
 import { broadcastStrides, StridedRows } from './strided_rows.js';
 import { offsetsFor } from './strides.js';
 
@@ -46,13 +46,14 @@ function gatherStrided(
   strides: readonly number[],
   dtype: DType,
 ): TypedArray {
-  const out = allocate(dtype, sizeOf(shape));
+  const out = allocateOverwritten(dtype, sizeOf(shape));
   const walk = new StridedRows(shape, [strides]);
   const stride = walk.innerStrides[0];
   const length = walk.length;
   for (let row = 0, at = 0; row < walk.rows; row++, at += length) {
     const from = start + walk.offsets[0];
     if (stride === 1 && length >= 64) out.set(a.subarray(from, from + length), at);
+    else if (stride === 0) out.fill(a[from], at, at + length);
     else for (let i = 0; i < length; i++) out[at + i] = a[from + i * stride];
     walk.next();
   }
