@@ -61,8 +61,8 @@ export function allocate(dtype: DType, size: number): TypedArray {
 }
 
 /**
- * Allocates the storage of a kernel output that the kernel writes in full, so a pooled array
- * is not cleared first; its old values must never be read.
+ * Allocates the storage of a kernel output that the kernel writes in full. A pooled array is
+ * not cleared first, so the kernel must never read its old values.
  */
 export function allocateOverwritten(dtype: DType, size: number): TypedArray {
   return allocateOutput(dtype, size, false);
