@@ -43,8 +43,9 @@ export interface ConvNetConfig {
   /** Stride-1 convolutions followed by 2x2 max pooling, instead of stride-2 convolutions. */
   maxPool: boolean;
   /**
-   * Start every task's head at zero instead of at meta-learned weights. The head's size then
-   * follows the task, so a model trained on 5-way tasks adapts to 20-way ones. Default false.
+   * Whether every task's head starts at zero instead of at meta-learned weights. The head's
+   * size then follows the task, so a model trained on 5-way tasks adapts to 20-way ones.
+   * Default false.
    */
   zeroHead?: boolean;
 }

@@ -19,7 +19,7 @@ export interface TrainConfig {
   metaBatch: number;
   firstOrder: boolean;
   maxPool: boolean;
-  /** Every task's head starts at zero (see {@link ConvNetConfig.zeroHead}). */
+  /** Whether every task's head starts at zero (see {@link ConvNetConfig.zeroHead}). */
   zeroHead: boolean;
   filters: number;
   trainSet: TrainSet;
@@ -43,9 +43,12 @@ export interface TrainResult {
 export interface TrainOptions {
   /** A progress bar on a terminal, log lines otherwise. Default true. */
   showProgress?: boolean;
-  /** Called with the current weights every `saveEvery` iterations, so a stopped run leaves them. */
+  /**
+   * A callback that receives the weights every `saveEvery` iterations, so a stopped run
+   * leaves them.
+   */
   save?: (params: ConvNetParams, iteration: number) => void;
-  /** Default 100. */
+  /** Iterations between calls to `save`. Default 100. */
   saveEvery?: number;
 }
 

@@ -57,7 +57,7 @@ function dot(a: ConvNetParams, b: ConvNetParams): number {
   return x.reduce((total, leaf, i) => total + leaf.mul(y[i]).sum().item(), 0);
 }
 
-/** The meta-loss at params + t * direction, as a function of the number t. */
+/** Returns the meta-loss at params + t * direction as a function of the number t. */
 function lossAlong(
   params: ConvNetParams,
   direction: ConvNetParams,
@@ -71,7 +71,7 @@ function lossAlong(
   };
 }
 
-/** The float64 central difference of f at 0. */
+/** Computes the float64 central difference of f at 0. */
 function centralDifference(f: (t: number) => number, eps = 1e-6): number {
   return (f(eps) - f(-eps)) / (2 * eps);
 }

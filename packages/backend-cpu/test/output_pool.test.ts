@@ -27,7 +27,7 @@ describe('output pool', () => {
     expect(values[1]).toBe(x.dataSync()[0]);
   });
 
-  it('should overwrite a reused output of a broadcast completely', () => {
+  it('should fully rewrite a reused output', () => {
     const x = randn([4, 3, 5], { generator, dtype: 'float32' });
     const stale = x.mul(7);
     const before = pooledBytes();
