@@ -5,13 +5,13 @@ import {
   DTypeError,
   formatShape,
   InvalidArgumentError,
+  ones as onesTensor,
   ShapeError,
   stack,
   Tensor,
   zeros,
 } from '@metagrad/core';
 import { dropout } from './dropout.js';
-import { lstmStep } from './lstm_cell.js';
 import {
   type LstmConfig,
   type LstmOptions,
@@ -52,14 +52,15 @@ export function lstm(
 
   const hN: Tensor[] = [];
   const cN: Tensor[] = [];
-  let layerInput = x;
+  let layerSteps = splitTimeSteps(x);
+  let layerOutput: Tensor | null = null;
   for (let layer = 0; layer < config.numLayers; layer++) {
-    const outputs: Tensor[] = [];
+    const outputs: Tensor[][] = [];
     for (let direction = 0; direction < config.directions; direction++) {
       const k = layer * config.directions + direction;
       const suffix = `_l${layer}${direction === 1 ? '_reverse' : ''}`;
       const [output, h, c] = runDirection(
-        layerInput,
+        layerSteps,
         h0[k],
         c0[k],
         config,
@@ -70,14 +71,25 @@ export function lstm(
       hN.push(h);
       cN.push(c);
     }
-    layerInput = outputs.length === 1 ? outputs[0] : concat(outputs, 2);
     const isLast = layer === config.numLayers - 1;
-    if (!isLast && config.training && config.dropout > 0) {
-      layerInput = dropout(layerInput, { p: config.dropout, generator: config.generator });
+    const dropped = !isLast && config.training && config.dropout > 0;
+    if (isLast || dropped) {
+      const stacked = outputs.map((steps) => stack(steps, 0));
+      layerOutput = stacked.length === 1 ? stacked[0] : concat(stacked, 2);
+    }
+    if (dropped) {
+      // Dropout draws one mask for the whole layer output, as PyTorch does, so the generator's
+      // stream matches. The next layer then takes its steps from the masked tensor.
+      layerOutput = dropout(layerOutput!, { p: config.dropout, generator: config.generator });
+      layerSteps = splitTimeSteps(layerOutput);
+    } else if (!isLast) {
+      // Joining each step's outputs directly skips splitting the stacked output again.
+      const [forward, backward] = outputs;
+      layerSteps = backward ? forward.map((h, t) => concat([h, backward[t]], 1)) : forward;
     }
   }
 
-  let output = config.batchFirst ? layerInput.transpose(0, 1) : layerInput;
+  let output = config.batchFirst ? layerOutput!.transpose(0, 1) : layerOutput!;
   let hOut = stack(hN, 0);
   let cOut = stack(cN, 0);
   if (!batched) {
@@ -89,40 +101,48 @@ export function lstm(
 }
 
 /**
- * Runs one direction of one layer over x ([seq_len, batch, features]) and returns its output
- * [seq_len, batch, proj_size or hidden_size] with the final h and c. The input projection of
- * every time step is one matmul; each step adds one matmul for the recurrent part.
+ * Runs one direction of one layer over the time steps `steps` (each [batch, features]) and
+ * returns the hidden state of every step with the final h and c.
+ *
+ * Each gate has its own weight block: the rows of weight_ih and weight_hh for that gate side by
+ * side, plus the summed biases as a last column when there are biases. A step multiplies [x_t, h,
+ * 1] by each block, so the gates come out as four separate tensors. Splitting one [batch,
+ * 4*hidden_size] product instead would cost, per step, four pads of the full width and their sum
+ * in the backward pass.
  */
 function runDirection(
-  x: Tensor,
+  steps: readonly Tensor[],
   h0: Tensor,
   c0: Tensor,
   config: LstmConfig,
   suffix: string,
   reverse: boolean,
-): [Tensor, Tensor, Tensor] {
+): [Tensor[], Tensor, Tensor] {
   const weights = config.weights;
-  const weightIh = weights[`weight_ih${suffix}`];
-  const weightHh = weights[`weight_hh${suffix}`];
   const weightHr = config.projSize > 0 ? weights[`weight_hr${suffix}`] : null;
-
-  const [steps, batch, features] = x.shape;
-  let projected = batchMatmul(x.reshape([steps * batch, features]), weightIh, false, true);
+  const columns = [weights[`weight_ih${suffix}`], weights[`weight_hh${suffix}`]];
+  let ones: Tensor | null = null;
   if (config.bias) {
     const bias = weights[`bias_ih${suffix}`].add(weights[`bias_hh${suffix}`]);
-    projected = projected.add(bias);
+    columns.push(bias.unsqueeze(1));
+    ones = onesTensor([h0.shape[0], 1], { dtype: config.dtype, backend: config.backend });
   }
-  const inputGates = splitTimeSteps(projected.reshape([steps, batch, -1]));
+  const gateWeights = concat(columns, 1).split(config.hiddenSize, 0);
 
-  const outputs = new Array<Tensor>(steps);
+  const count = steps.length;
+  const outputs = new Array<Tensor>(count);
   let h = h0;
   let c = c0;
-  for (let s = 0; s < steps; s++) {
-    const t = reverse ? steps - 1 - s : s;
-    [h, c] = lstmStep(inputGates[t], h, c, weightHh, weightHr);
+  for (let s = 0; s < count; s++) {
+    const t = reverse ? count - 1 - s : s;
+    const z = concat(ones ? [steps[t], h, ones] : [steps[t], h], 1);
+    const [i, f, g, o] = gateWeights.map((w) => batchMatmul(z, w, false, true));
+    c = f.sigmoid().mul(c).add(i.sigmoid().mul(g.tanh()));
+    h = o.sigmoid().mul(c.tanh());
+    if (weightHr) h = batchMatmul(h, weightHr, false, true);
     outputs[t] = h;
   }
-  return [stack(outputs, 0), h, c];
+  return [outputs, h, c];
 }
 
 /**
