@@ -1,6 +1,7 @@
 import type { BinaryOp, CompareOp, KernelImpl, TypedArray } from '@metagrad/core';
 import { broadcastShapes, sizeOf } from '@metagrad/core';
 import { allocate, allocateOverwritten, output, valuesOf } from '../backend.js';
+import { reluInto, selectRow, wordsOf, wordsPerElement } from './bits.js';
 import { broadcastStrides, StridedRows } from './strided_rows.js';
 import { sameShape } from './strides.js';
 
@@ -37,8 +38,8 @@ export const unary: KernelImpl<'Unary'> = ([x], { op }) => {
       for (let i = 0; i < n; i++) out[i] = Math.cos(a[i]);
       break;
     case 'relu':
-      // NaN stays NaN, as in PyTorch.
-      for (let i = 0; i < n; i++) out[i] = a[i] > 0 || a[i] !== a[i] ? a[i] : 0;
+      if (x.dtype === 'bool') for (let i = 0; i < n; i++) out[i] = a[i];
+      else reluInto(x.dtype, a, out);
       break;
     case 'sign':
       for (let i = 0; i < n; i++) out[i] = a[i] > 0 ? 1 : a[i] < 0 ? -1 : a[i] === 0 ? 0 : a[i];
@@ -66,7 +67,7 @@ export const binary: KernelImpl<'Binary'> = ([x, y], { op }) => {
   const out = allocateOverwritten(x.dtype, sizeOf(shape));
   const n = out.length;
   if (sameShape(x.shape, y.shape)) {
-    binaryRow(op, a, 0, 1, b, 0, 1, out, 0, n);
+    denseRow(op, window(a, 0, n), window(b, 0, n), out);
   } else {
     const walk = new StridedRows(shape, [
       broadcastStrides(x.shape, shape),
@@ -97,45 +98,89 @@ function binaryRow(
   at: number,
   n: number,
 ): void {
-  // The common layouts get loops without stride arithmetic: same-shape operands, and a scalar or
-  // per-channel operand (a stride of 0 along the row). On float32 [80, 64, 7, 7] these loops
-  // measured 20 to 40% faster than the strided one.
-  if (sa === 1 && sb === 1) denseRow(op, a, ia, b, ib, out, at, n);
+  // The common layouts get their own loops: same-shape operands, and a scalar or per-channel
+  // operand (a stride of 0 along the row).
+  if (sa === 1 && sb === 1) denseRow(op, window(a, ia, n), window(b, ib, n), window(out, at, n));
   else if (sa === 1 && sb === 0) scalarRightRow(op, a, ia, b, ib, out, at, n);
   else stridedRow(op, a, ia, sa, b, ib, sb, out, at, n);
 }
 
-function denseRow(
-  op: BinaryOp,
-  a: TypedArray,
-  ia: number,
-  b: TypedArray,
-  ib: number,
-  out: TypedArray,
-  at: number,
-  n: number,
-): void {
-  const d = at - ia;
-  const e = ib - ia;
-  const end = ia + n;
+/** Returns the n elements of `values` from `offset` on as an array that starts at index 0. */
+function window(values: TypedArray, offset: number, n: number): TypedArray {
+  return offset === 0 && values.length === n ? values : values.subarray(offset, offset + n);
+}
+
+// The loops below handle four elements per iteration and load all four before storing any.
+// V8 cannot tell that `out` does not alias the inputs, so in a one-element loop every store
+// makes it reload. On float32 [25, 64, 14, 14] the four-element loop took 2.6 ns per element and
+// the one-element loop with offsets 7 to 8 ns.
+
+/** Sets out[i] = a[i] (op) b[i] on zero-based arrays of one length. */
+function denseRow(op: BinaryOp, a: TypedArray, b: TypedArray, out: TypedArray): void {
+  const n = out.length;
+  const n4 = n - (n % 4);
   switch (op) {
     case 'add':
-      for (let i = ia; i < end; i++) out[i + d] = a[i] + b[i + e];
+      for (let i = 0; i < n4; i += 4) {
+        const r0 = a[i] + b[i];
+        const r1 = a[i + 1] + b[i + 1];
+        const r2 = a[i + 2] + b[i + 2];
+        const r3 = a[i + 3] + b[i + 3];
+        out[i] = r0;
+        out[i + 1] = r1;
+        out[i + 2] = r2;
+        out[i + 3] = r3;
+      }
+      for (let i = n4; i < n; i++) out[i] = a[i] + b[i];
       return;
     case 'sub':
-      for (let i = ia; i < end; i++) out[i + d] = a[i] - b[i + e];
+      for (let i = 0; i < n4; i += 4) {
+        const r0 = a[i] - b[i];
+        const r1 = a[i + 1] - b[i + 1];
+        const r2 = a[i + 2] - b[i + 2];
+        const r3 = a[i + 3] - b[i + 3];
+        out[i] = r0;
+        out[i + 1] = r1;
+        out[i + 2] = r2;
+        out[i + 3] = r3;
+      }
+      for (let i = n4; i < n; i++) out[i] = a[i] - b[i];
       return;
     case 'mul':
-      for (let i = ia; i < end; i++) out[i + d] = a[i] * b[i + e];
+      for (let i = 0; i < n4; i += 4) {
+        const r0 = a[i] * b[i];
+        const r1 = a[i + 1] * b[i + 1];
+        const r2 = a[i + 2] * b[i + 2];
+        const r3 = a[i + 3] * b[i + 3];
+        out[i] = r0;
+        out[i + 1] = r1;
+        out[i + 2] = r2;
+        out[i + 3] = r3;
+      }
+      for (let i = n4; i < n; i++) out[i] = a[i] * b[i];
       return;
     case 'div':
-      for (let i = ia; i < end; i++) out[i + d] = a[i] / b[i + e];
+      for (let i = 0; i < n4; i += 4) {
+        const r0 = a[i] / b[i];
+        const r1 = a[i + 1] / b[i + 1];
+        const r2 = a[i + 2] / b[i + 2];
+        const r3 = a[i + 3] / b[i + 3];
+        out[i] = r0;
+        out[i + 1] = r1;
+        out[i + 2] = r2;
+        out[i + 3] = r3;
+      }
+      for (let i = n4; i < n; i++) out[i] = a[i] / b[i];
       return;
     default:
-      stridedRow(op, a, ia, 1, b, ib, 1, out, at, n);
+      stridedRow(op, a, 0, 1, b, 0, 1, out, 0, n);
   }
 }
 
+/**
+ * Sets out[at + i] = a[ia + i] (op) b[ib] for i < n. Rows here are often short (one channel of an
+ * image), so the loop keeps its offsets rather than paying for subarrays.
+ */
 function scalarRightRow(
   op: BinaryOp,
   a: TypedArray,
@@ -147,20 +192,67 @@ function scalarRightRow(
   n: number,
 ): void {
   const value = b[ib];
-  const d = at - ia;
-  const end = ia + n;
+  const n4 = n - (n % 4);
   switch (op) {
     case 'add':
-      for (let i = ia; i < end; i++) out[i + d] = a[i] + value;
+      for (let i = 0; i < n4; i += 4) {
+        const j = ia + i;
+        const r0 = a[j] + value;
+        const r1 = a[j + 1] + value;
+        const r2 = a[j + 2] + value;
+        const r3 = a[j + 3] + value;
+        const k = at + i;
+        out[k] = r0;
+        out[k + 1] = r1;
+        out[k + 2] = r2;
+        out[k + 3] = r3;
+      }
+      for (let i = n4; i < n; i++) out[at + i] = a[ia + i] + value;
       return;
     case 'sub':
-      for (let i = ia; i < end; i++) out[i + d] = a[i] - value;
+      for (let i = 0; i < n4; i += 4) {
+        const j = ia + i;
+        const r0 = a[j] - value;
+        const r1 = a[j + 1] - value;
+        const r2 = a[j + 2] - value;
+        const r3 = a[j + 3] - value;
+        const k = at + i;
+        out[k] = r0;
+        out[k + 1] = r1;
+        out[k + 2] = r2;
+        out[k + 3] = r3;
+      }
+      for (let i = n4; i < n; i++) out[at + i] = a[ia + i] - value;
       return;
     case 'mul':
-      for (let i = ia; i < end; i++) out[i + d] = a[i] * value;
+      for (let i = 0; i < n4; i += 4) {
+        const j = ia + i;
+        const r0 = a[j] * value;
+        const r1 = a[j + 1] * value;
+        const r2 = a[j + 2] * value;
+        const r3 = a[j + 3] * value;
+        const k = at + i;
+        out[k] = r0;
+        out[k + 1] = r1;
+        out[k + 2] = r2;
+        out[k + 3] = r3;
+      }
+      for (let i = n4; i < n; i++) out[at + i] = a[ia + i] * value;
       return;
     case 'div':
-      for (let i = ia; i < end; i++) out[i + d] = a[i] / value;
+      for (let i = 0; i < n4; i += 4) {
+        const j = ia + i;
+        const r0 = a[j] / value;
+        const r1 = a[j + 1] / value;
+        const r2 = a[j + 2] / value;
+        const r3 = a[j + 3] / value;
+        const k = at + i;
+        out[k] = r0;
+        out[k + 1] = r1;
+        out[k + 2] = r2;
+        out[k + 3] = r3;
+      }
+      for (let i = n4; i < n; i++) out[at + i] = a[ia + i] / value;
       return;
     default:
       stridedRow(op, a, ia, 1, b, ib, 0, out, at, n);
@@ -237,22 +329,22 @@ function compareRow(
 ): void {
   switch (op) {
     case 'eq':
-      for (let i = 0; i < n; i++) out[at + i] = a[ia + i * sa] === b[ib + i * sb] ? 1 : 0;
+      for (let i = 0; i < n; i++) out[at + i] = +(a[ia + i * sa] === b[ib + i * sb]);
       break;
     case 'ne':
-      for (let i = 0; i < n; i++) out[at + i] = a[ia + i * sa] !== b[ib + i * sb] ? 1 : 0;
+      for (let i = 0; i < n; i++) out[at + i] = +(a[ia + i * sa] !== b[ib + i * sb]);
       break;
     case 'lt':
-      for (let i = 0; i < n; i++) out[at + i] = a[ia + i * sa] < b[ib + i * sb] ? 1 : 0;
+      for (let i = 0; i < n; i++) out[at + i] = +(a[ia + i * sa] < b[ib + i * sb]);
       break;
     case 'le':
-      for (let i = 0; i < n; i++) out[at + i] = a[ia + i * sa] <= b[ib + i * sb] ? 1 : 0;
+      for (let i = 0; i < n; i++) out[at + i] = +(a[ia + i * sa] <= b[ib + i * sb]);
       break;
     case 'gt':
-      for (let i = 0; i < n; i++) out[at + i] = a[ia + i * sa] > b[ib + i * sb] ? 1 : 0;
+      for (let i = 0; i < n; i++) out[at + i] = +(a[ia + i * sa] > b[ib + i * sb]);
       break;
     case 'ge':
-      for (let i = 0; i < n; i++) out[at + i] = a[ia + i * sa] >= b[ib + i * sb] ? 1 : 0;
+      for (let i = 0; i < n; i++) out[at + i] = +(a[ia + i * sa] >= b[ib + i * sb]);
       break;
   }
 }
@@ -271,11 +363,14 @@ export const where: KernelImpl<'Where'> = ([condition, x, y]) => {
   const [sc, sa, sb] = walk.innerStrides;
   const offsets = walk.offsets;
   const length = walk.length;
+  const words = wordsPerElement(x.dtype);
+  const [wa, wb, wo] = words > 0 ? [wordsOf(a), wordsOf(b), wordsOf(out)] : [];
   for (let row = 0, at = 0; row < walk.rows; row++, at += length) {
     const [ic, ia, ib] = offsets;
-    for (let i = 0; i < length; i++) {
-      out[at + i] = c[ic + i * sc] ? a[ia + i * sa] : b[ib + i * sb];
-    }
+    if (wa && wb && wo) selectRow(words, c, ic, sc, wa, ia, sa, wb, ib, sb, wo, at, length);
+    else
+      for (let i = 0; i < length; i++)
+        out[at + i] = c[ic + i * sc] ? a[ia + i * sa] : b[ib + i * sb];
     walk.next();
   }
   return output(out, shape, x.dtype);

@@ -2,7 +2,6 @@ import type { DType, KernelImpl, TypedArray } from '@metagrad/core';
 import { sizeOf, stridesOf } from '@metagrad/core';
 import { allocate, allocateOverwritten, output, valuesOf } from '../backend.js';
 import { broadcastStrides, StridedRows } from './strided_rows.js';
-import { offsetsFor } from './strides.js';
 
 export const transpose: KernelImpl<'Transpose'> = ([x], { perm }) => {
   const inStrides = stridesOf(x.shape);
@@ -70,8 +69,20 @@ export const pad: KernelImpl<'Pad'> = ([x], { pads, value }) => {
   pads.forEach(([before], d) => {
     start += before * outStrides[d];
   });
-  const offsets = offsetsFor(x.shape, outStrides);
-  for (let i = 0; i < offsets.length; i++) out[start + offsets[i]] = a[i];
+  // The input is copied row by row: a contiguous row of x lands on a contiguous run of the
+  // output, so long rows are copied with `set` instead of element by element.
+  const walk = new StridedRows(x.shape, [stridesOf(x.shape), outStrides]);
+  const length = walk.length;
+  const [inStep, outStep] = walk.innerStrides;
+  for (let row = 0; row < walk.rows; row++) {
+    const [from, to] = walk.offsets;
+    if (inStep === 1 && outStep === 1 && length >= 16) {
+      out.set(a.subarray(from, from + length), start + to);
+    } else {
+      for (let i = 0; i < length; i++) out[start + to + i * outStep] = a[from + i * inStep];
+    }
+    walk.next();
+  }
   return output(out, shape, x.dtype);
 };
 
