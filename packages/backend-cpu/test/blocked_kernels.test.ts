@@ -5,6 +5,7 @@ import {
   Generator,
   randn,
   runKernel,
+  type Tensor,
   type TypedArray,
   tensor,
 } from '@metagrad/core';
@@ -16,8 +17,12 @@ import { getCpuOptions, setCpuOptions } from '../src/index.js';
 
 const generator = new Generator(7);
 
-/** op(a) @ op(b) summed in float64 over p = 0..k-1 in order, the order the kernel promises. */
+/**
+ * op(a) @ op(b) summed over p = 0..k-1 in order, the order the kernel promises: in float64 for
+ * float64, and in float32 for float32, rounding each product and each sum.
+ */
 function referenceMatmul(
+  dtype: DType,
   a: TypedArray,
   b: TypedArray,
   m: number,
@@ -26,6 +31,7 @@ function referenceMatmul(
   transposeA: boolean,
   transposeB: boolean,
 ): number[] {
+  const round = dtype === 'float32' ? Math.fround : (value: number) => value;
   const out: number[] = [];
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
@@ -33,7 +39,7 @@ function referenceMatmul(
       for (let p = 0; p < k; p++) {
         const av = transposeA ? a[p * m + i] : a[i * k + p];
         const bv = transposeB ? b[j * k + p] : b[p * n + j];
-        acc += av * bv;
+        acc = round(acc + round(av * bv));
       }
       out.push(acc);
     }
@@ -41,18 +47,17 @@ function referenceMatmul(
   return out;
 }
 
-function roundTo(dtype: DType, values: number[]): number[] {
-  return dtype === 'float32' ? values.map(Math.fround) : values;
-}
-
 function matmulSuite(): void {
-  // Sizes around and past the register tile (4), the packed depth (256), the packed rows (128)
-  // and the packed columns (1024).
+  // Sizes around and past the register tiles (4 x 4 for float64, 4 x 8 for float32), the
+  // packed depth (256 for float64, 512 for float32), the packed rows (128) and the packed
+  // columns (1024).
   const sizes: [number, number, number][] = [
     [1, 1, 1],
     [3, 5, 7],
     [4, 4, 4],
+    [5, 9, 17],
     [9, 257, 6],
+    [7, 1030, 13],
     [130, 300, 33],
     [5, 20, 1030],
   ];
@@ -65,6 +70,7 @@ function matmulSuite(): void {
             const b = randn(transposeB ? [n, k] : [k, n], { generator, dtype });
             const out = runKernel('MatMul', [a, b], { transposeA, transposeB });
             const want = referenceMatmul(
+              dtype,
               a.dataSync(),
               b.dataSync(),
               m,
@@ -74,7 +80,7 @@ function matmulSuite(): void {
               transposeB,
             );
             expect(out.shape).toEqual([m, n]);
-            expect(Array.from(out.dataSync())).toEqual(roundTo(dtype, want));
+            expect(Array.from(out.dataSync())).toEqual(want);
           });
         }
       }
@@ -92,6 +98,7 @@ function matmulSuite(): void {
     for (let i = 0; i < 2; i++) {
       for (let j = 0; j < 4; j++) {
         const want = referenceMatmul(
+          'float64',
           av.subarray(i * 15),
           bv.subarray(j * 10),
           3,
@@ -240,14 +247,7 @@ function convSuite(): void {
       const w = randn(conv.filter, { generator, dtype: 'float64' });
       const y = runKernel('Conv2D', [x, w], conv.attrs);
       const dy = randn(y.shape, { generator, dtype: 'float64' });
-      const dx = runKernel('Conv2DBackpropInput', [dy, w], {
-        ...conv.attrs,
-        inputShape: [...conv.input],
-      });
-      const dw = runKernel('Conv2DBackpropFilter', [x, dy], {
-        ...conv.attrs,
-        filterShape: [...conv.filter],
-      });
+      const [dx, dw] = convGradients(conv, x, w, dy);
       const xv = x.dataSync();
       const wv = w.dataSync();
       const dyv = dy.dataSync();
@@ -265,6 +265,59 @@ function convSuite(): void {
       expectClose(dw.dataSync(), wantDw, 1e-14);
     });
   }
+  for (const [name, conv] of cases) {
+    // Float32 sums differ from the float64 reference by rounding only. The longest sums here,
+    // 30,000 terms per filter gradient element in the two-chunk case, measured a relative
+    // error of 3e-6, so 1e-5 leaves room while still catching any wrong term.
+    it(`float32 ${name}`, () => {
+      const x = randn(conv.input, { generator, dtype: 'float32' });
+      const w = randn(conv.filter, { generator, dtype: 'float32' });
+      const y = runKernel('Conv2D', [x, w], conv.attrs);
+      const dy = randn(y.shape, { generator, dtype: 'float32' });
+      const [dx, dw] = convGradients(conv, x, w, dy);
+      const [wantY, wantDx, wantDw] = referenceConv(conv, x, w, dy);
+      expect(y.dtype).toBe('float32');
+      expect(dx.dtype).toBe('float32');
+      expect(dw.dtype).toBe('float32');
+      expectClose(y.dataSync(), wantY, 1e-5);
+      expectClose(dx.dataSync(), wantDx, 1e-5);
+      expectClose(dw.dataSync(), wantDw, 1e-5);
+    });
+  }
+}
+
+/** Computes the input and filter gradients of a convolution for the output gradient `dy`. */
+function convGradients(conv: ConvCase, x: Tensor, w: Tensor, dy: Tensor): [Tensor, Tensor] {
+  const dx = runKernel('Conv2DBackpropInput', [dy, w], {
+    ...conv.attrs,
+    inputShape: [...conv.input],
+  });
+  const dw = runKernel('Conv2DBackpropFilter', [x, dy], {
+    ...conv.attrs,
+    filterShape: [...conv.filter],
+  });
+  return [dx, dw];
+}
+
+/** Computes the forward output and both gradients of a convolution in float64 by plain loops. */
+function referenceConv(
+  conv: ConvCase,
+  x: Tensor,
+  w: Tensor,
+  dy: Tensor,
+): [Float64Array, Float64Array, Float64Array] {
+  const xv = x.dataSync();
+  const wv = w.dataSync();
+  const dyv = dy.dataSync();
+  const wantY = new Float64Array(dy.size);
+  const wantDx = new Float64Array(x.size);
+  const wantDw = new Float64Array(w.size);
+  forEachConvTerm(conv, (xAt, wAt, yAt) => {
+    wantY[yAt] += xv[xAt] * wv[wAt];
+    wantDx[xAt] += dyv[yAt] * wv[wAt];
+    wantDw[wAt] += dyv[yAt] * xv[xAt];
+  });
+  return [wantY, wantDx, wantDw];
 }
 
 const simdAvailable = setCpuOptions({ simd: true }).simd;
@@ -285,6 +338,44 @@ describe.each([
 
   describe('blocked matmul', matmulSuite);
   describe('im2col convolutions', convSuite);
+});
+
+describe('float32 paths', () => {
+  afterAll(() => setCpuOptions(initialOptions));
+
+  /** Runs `fn` on the SIMD path and on the plain path, one thread each, and returns the bits. */
+  function bothPaths(fn: () => Tensor[]): { simd: number[][]; plain: number[][] } {
+    setCpuOptions({ simd: true, threads: 1 });
+    const simd = fn().map((t) => Array.from(t.dataSync()));
+    setCpuOptions({ simd: false, threads: 1 });
+    const plain = fn().map((t) => Array.from(t.dataSync()));
+    return { simd, plain };
+  }
+
+  it('matmul m=133 k=1100 n=1041 transposeA should agree bit for bit', () => {
+    const a = randn([1100, 133], { generator, dtype: 'float32' });
+    const b = randn([1100, 1041], { generator, dtype: 'float32' });
+    const { simd, plain } = bothPaths(() => [
+      runKernel('MatMul', [a, b], { transposeA: true, transposeB: false }),
+    ]);
+    expect(simd).toEqual(plain);
+  });
+
+  it('conv2d x=[3,20,9,11] w=[12,20,3,3] pad=1 should agree bit for bit', () => {
+    const conv: ConvCase = {
+      input: [3, 20, 9, 11],
+      filter: [12, 20, 3, 3],
+      attrs: { stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 1 },
+    };
+    const x = randn(conv.input, { generator, dtype: 'float32' });
+    const w = randn(conv.filter, { generator, dtype: 'float32' });
+    const dy = randn([3, 12, 9, 11], { generator, dtype: 'float32' });
+    const { simd, plain } = bothPaths(() => [
+      runKernel('Conv2D', [x, w], conv.attrs),
+      ...convGradients(conv, x, w, dy),
+    ]);
+    expect(simd).toEqual(plain);
+  });
 });
 
 describe('simd availability', () => {

@@ -65,24 +65,36 @@ describe('gemm helper thread', () => {
     });
   }
 
-  it('conv2d x=[4,32,20,20] w=[32,32,3,3] pad=1 should match one thread bit for bit', () => {
-    const attrs: Conv2DAttrs = {
-      stride: [1, 1],
-      padding: [1, 1, 1, 1],
-      dilation: [1, 1],
-      groups: 1,
-    };
-    const x = randn([4, 32, 20, 20], { generator, dtype: 'float64' });
-    const w = randn([32, 32, 3, 3], { generator, dtype: 'float64' });
-    const dy = randn([4, 32, 20, 20], { generator, dtype: 'float64' });
+  it('float32 matmul m=261 k=1030 n=1031 transposeA should match one thread bit for bit', () => {
+    const a = randn([1030, 261], { generator, dtype: 'float32' });
+    const b = randn([1030, 1031], { generator, dtype: 'float32' });
     const { oneThread, twoThreads, calls } = bothThreadCounts(() => [
-      runKernel('Conv2D', [x, w], attrs),
-      runKernel('Conv2DBackpropInput', [dy, w], { ...attrs, inputShape: [4, 32, 20, 20] }),
-      runKernel('Conv2DBackpropFilter', [x, dy], { ...attrs, filterShape: [32, 32, 3, 3] }),
+      runKernel('MatMul', [a, b], { transposeA: true, transposeB: false }),
     ]);
     expect(calls).toBeGreaterThan(0);
     expect(twoThreads).toEqual(oneThread);
   });
+
+  for (const dtype of ['float32', 'float64'] as const) {
+    it(`${dtype} conv2d x=[4,32,20,20] w=[32,32,3,3] pad=1 should match one thread bit for bit`, () => {
+      const attrs: Conv2DAttrs = {
+        stride: [1, 1],
+        padding: [1, 1, 1, 1],
+        dilation: [1, 1],
+        groups: 1,
+      };
+      const x = randn([4, 32, 20, 20], { generator, dtype });
+      const w = randn([32, 32, 3, 3], { generator, dtype });
+      const dy = randn([4, 32, 20, 20], { generator, dtype });
+      const { oneThread, twoThreads, calls } = bothThreadCounts(() => [
+        runKernel('Conv2D', [x, w], attrs),
+        runKernel('Conv2DBackpropInput', [dy, w], { ...attrs, inputShape: [4, 32, 20, 20] }),
+        runKernel('Conv2DBackpropFilter', [x, dy], { ...attrs, filterShape: [32, 32, 3, 3] }),
+      ]);
+      expect(calls).toBeGreaterThan(0);
+      expect(twoThreads).toEqual(oneThread);
+    });
+  }
 
   it('should reject a thread count other than 1 or 2', () => {
     expect(() => setCpuOptions({ threads: 3 })).toThrow(

@@ -1,7 +1,8 @@
 import type { KernelImpl, TypedArray } from '@metagrad/core';
 import { allocate, output, valuesOf } from '../backend.js';
 import { gemm, type MatrixView } from './gemm.js';
-import { type ConvGeometry, col2imAdd, convGeometry, im2col } from './im2col.js';
+import { gemmF32 } from './gemm_f32.js';
+import { type ConvGeometry, col2imAdd, convGeometry, type FloatArray, im2col } from './im2col.js';
 
 // The three convolutions are matrix products over the im2col matrix of a chunk of images
 // side by side, per group, with K = cPerGroup * kH * kW rows and `width` = images * P columns
@@ -10,21 +11,53 @@ import { type ConvGeometry, col2imAdd, convGeometry, im2col } from './im2col.js'
 //   input gradient  dx[:, g] = col2im(W[g]^T @ dy[:, g] (oPerGroup x width))
 //   filter gradient dW[g]    = dy[:, g] @ cols[g]^T, summed over the chunks
 // One product per chunk instead of one per image packs the filter once and keeps the products
-// wide where the planes are small (a 2x2 output has P = 4). Every sum runs in float64 over the
-// same terms in the same order as one product per image, and is rounded once into the output.
+// wide where the planes are small (a 2x2 output has P = 4). Every product sum runs over the
+// same terms in the same order as one product per image. Float32 tensors are unfolded, summed
+// and accumulated in float32 (`gemmF32`), and float64 tensors in float64 (`gemm`).
 
 /** Column matrix elements per chunk (32 MB of float64): bounds the scratch memory. */
 const CHUNK_ELEMENTS = 1 << 22;
 
 /**
- * Scratch buffers, grown on demand and reused between calls: the column matrix, and one
- * oPerGroup x width matrix (the forward product, or the gathered output gradient).
+ * Scratch buffers of each precision, grown on demand and reused between calls: the column
+ * matrix, and one oPerGroup x width matrix (the forward product, or the gathered output
+ * gradient).
  */
-const scratch = { columns: new Float64Array(0), outputRows: new Float64Array(0) };
+const scratch64 = { columns: new Float64Array(0), outputRows: new Float64Array(0) };
+const scratch32 = { columns: new Float32Array(0), outputRows: new Float32Array(0) };
 
-function buffer(name: keyof typeof scratch, size: number): Float64Array {
-  if (scratch[name].length < size) scratch[name] = new Float64Array(size);
-  return scratch[name];
+/** Returns a scratch buffer of `size` elements, float32 when `float32` is set, else float64. */
+function buffer(float32: boolean, name: keyof typeof scratch64, size: number): FloatArray {
+  if (float32) {
+    if (scratch32[name].length < size) scratch32[name] = new Float32Array(size);
+    return scratch32[name];
+  }
+  if (scratch64[name].length < size) scratch64[name] = new Float64Array(size);
+  return scratch64[name];
+}
+
+/** C (+)= A B in the precision of C: float32 sums for a Float32Array, float64 otherwise. */
+function matrixProduct(
+  m: number,
+  n: number,
+  k: number,
+  a: MatrixView,
+  b: MatrixView,
+  c: FloatArray,
+  cOffset: number,
+  accumulate: boolean,
+): void {
+  if (c instanceof Float32Array) gemmF32(m, n, k, a, b, c, cOffset, accumulate);
+  else gemm(m, n, k, a, b, c, cOffset, accumulate);
+}
+
+/**
+ * Returns the array that a gradient kernel accumulates into: the output itself when it is a
+ * float array, else a new float64 array that the caller copies into the output.
+ */
+function accumulatorFor(out: TypedArray): FloatArray {
+  if (out instanceof Float32Array || out instanceof Float64Array) return out;
+  return new Float64Array(out.length);
 }
 
 /** Images per chunk, so that a chunk's column matrix stays under CHUNK_ELEMENTS. */
@@ -45,7 +78,7 @@ function gatherGrads(
   group: number,
   b0: number,
   images: number,
-  into: Float64Array,
+  into: FloatArray,
 ): void {
   const plane = g.outH * g.outW;
   const width = images * plane;
@@ -65,7 +98,7 @@ function unfoldImages(
   group: number,
   b0: number,
   images: number,
-  cols: Float64Array,
+  cols: FloatArray,
 ): void {
   const plane = g.outH * g.outW;
   for (let j = 0; j < images; j++) {
@@ -81,8 +114,9 @@ export const conv2d: KernelImpl<'Conv2D'> = ([x, filter], attrs) => {
   const depth = g.cPerGroup * g.kh * g.kw;
   const chunk = imagesPerChunk(g);
   const out = allocate(x.dtype, g.n * g.o * plane);
-  const cols = buffer('columns', depth * chunk * plane);
-  const product = buffer('outputRows', g.oPerGroup * chunk * plane);
+  const float32 = out instanceof Float32Array;
+  const cols = buffer(float32, 'columns', depth * chunk * plane);
+  const product = buffer(float32, 'outputRows', g.oPerGroup * chunk * plane);
   const weight: MatrixView = { data: valuesOf(filter), offset: 0, rowStride: depth, colStride: 1 };
   const columnView: MatrixView = { data: cols, offset: 0, rowStride: 0, colStride: 1 };
   for (let group = 0; group < attrs.groups; group++) {
@@ -92,7 +126,7 @@ export const conv2d: KernelImpl<'Conv2D'> = ([x, filter], attrs) => {
       const width = images * plane;
       unfoldImages(g, input, group, b0, images, cols);
       columnView.rowStride = width;
-      gemm(g.oPerGroup, width, depth, weight, columnView, product, 0, false);
+      matrixProduct(g.oPerGroup, width, depth, weight, columnView, product, 0, false);
       for (let oo = 0; oo < g.oPerGroup; oo++) {
         for (let j = 0; j < images; j++) {
           const to = planeAt(b0 + j, g.o, group * g.oPerGroup + oo, plane);
@@ -112,9 +146,10 @@ export const conv2dBackpropInput: KernelImpl<'Conv2DBackpropInput'> = ([dy, filt
   const chunk = imagesPerChunk(g);
   const size = g.n * g.c * g.h * g.w;
   const out = allocate(dy.dtype, size);
-  const acc = out instanceof Float64Array ? out : new Float64Array(size);
-  const cols = buffer('columns', depth * chunk * plane);
-  const grads = buffer('outputRows', g.oPerGroup * chunk * plane);
+  const acc = accumulatorFor(out);
+  const float32 = acc instanceof Float32Array;
+  const cols = buffer(float32, 'columns', depth * chunk * plane);
+  const grads = buffer(float32, 'outputRows', g.oPerGroup * chunk * plane);
   // W[g]^T: K x oPerGroup, read from the filter's [oPerGroup, K] block by swapped strides.
   const weightT: MatrixView = { data: valuesOf(filter), offset: 0, rowStride: 1, colStride: depth };
   const gradView: MatrixView = { data: grads, offset: 0, rowStride: 0, colStride: 1 };
@@ -126,7 +161,7 @@ export const conv2dBackpropInput: KernelImpl<'Conv2DBackpropInput'> = ([dy, filt
       const width = images * plane;
       gatherGrads(g, dyValues, group, b0, images, grads);
       gradView.rowStride = width;
-      gemm(depth, width, g.oPerGroup, weightT, gradView, cols, 0, false);
+      matrixProduct(depth, width, g.oPerGroup, weightT, gradView, cols, 0, false);
       for (let j = 0; j < images; j++) {
         const to = planeAt(b0 + j, g.c, group * g.cPerGroup, g.h * g.w);
         col2imAdd(g, cols, width, j * plane, acc, to);
@@ -145,9 +180,10 @@ export const conv2dBackpropFilter: KernelImpl<'Conv2DBackpropFilter'> = ([x, dy]
   const chunk = imagesPerChunk(g);
   const size = g.o * depth;
   const out = allocate(x.dtype, size);
-  const acc = out instanceof Float64Array ? out : new Float64Array(size);
-  const cols = buffer('columns', depth * chunk * plane);
-  const grads = buffer('outputRows', g.oPerGroup * chunk * plane);
+  const acc = accumulatorFor(out);
+  const float32 = acc instanceof Float32Array;
+  const cols = buffer(float32, 'columns', depth * chunk * plane);
+  const grads = buffer(float32, 'outputRows', g.oPerGroup * chunk * plane);
   const gradView: MatrixView = { data: grads, offset: 0, rowStride: 0, colStride: 1 };
   // cols^T: width x K, read from the K x width column matrix by swapped strides.
   const columnsT: MatrixView = { data: cols, offset: 0, rowStride: 1, colStride: 0 };
@@ -161,7 +197,7 @@ export const conv2dBackpropFilter: KernelImpl<'Conv2DBackpropFilter'> = ([x, dy]
       gatherGrads(g, dyValues, group, b0, images, grads);
       gradView.rowStride = width;
       columnsT.colStride = width;
-      gemm(g.oPerGroup, depth, width, gradView, columnsT, acc, at, b0 > 0);
+      matrixProduct(g.oPerGroup, depth, width, gradView, columnsT, acc, at, b0 > 0);
     }
   }
   if (acc !== out) out.set(acc);

@@ -69,7 +69,7 @@ const edgeTile = new Float64Array(MR * NR);
  * Each element is summed in float64 over p = 0, 1, ..., k - 1 in order, starting from 0 (or
  * from the value in C), exactly as the plain triple loop does: the blocking changes where the
  * partial sums live, never the order in which they are added. So the result does not depend
- * on the block sizes, and a float32 product is rounded once, when the caller stores it.
+ * on the block sizes. Float32 products sum in float32 instead, through `gemmF32` (gemm_f32.ts).
  */
 export function gemm(
   m: number,
@@ -203,7 +203,7 @@ function wasmMacroKernel(
   if (helper && rowPanels > 1) {
     // The helper takes the first half of the row panels, this thread the rest.
     const split = Math.ceil(rowPanels / 2);
-    helper.start([a, b, cBlock, split, colPanels, kc, flag]);
+    helper.start('float64', [a, b, cBlock, split, colPanels, kc, flag]);
     const aRest = a + split * kc * MR * 8;
     const cRest = cBlock + split * MR * width * 8;
     wasm.macroKernel(aRest, b, cRest, rowPanels - split, colPanels, kc, flag);

@@ -1,5 +1,8 @@
 import type { Conv2DAttrs, TypedArray } from '@metagrad/core';
 
+/** A column matrix or an accumulator of the convolutions: float32 or float64 elements. */
+export type FloatArray = Float32Array | Float64Array;
+
 /** The sizes of a 2-D convolution, from the input and filter shapes and the attributes. */
 export interface ConvGeometry {
   n: number;
@@ -71,7 +74,7 @@ export function im2col(
   g: ConvGeometry,
   input: TypedArray,
   inBase: number,
-  cols: Float64Array,
+  cols: FloatArray,
   ld: number,
   colBase: number,
 ): void {
@@ -109,10 +112,10 @@ export function im2col(
  */
 export function col2imAdd(
   g: ConvGeometry,
-  cols: Float64Array,
+  cols: FloatArray,
   ld: number,
   colBase: number,
-  acc: Float64Array,
+  acc: FloatArray,
   inBase: number,
 ): void {
   const [sh, sw] = g.stride;

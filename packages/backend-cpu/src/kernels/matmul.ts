@@ -2,9 +2,10 @@ import type { KernelImpl, TypedArray } from '@metagrad/core';
 import { broadcastShapes, sizeOf } from '@metagrad/core';
 import { allocate, output, valuesOf } from '../backend.js';
 import { gemm, type MatrixView } from './gemm.js';
+import { gemmF32 } from './gemm_f32.js';
 import { broadcastOffsets } from './strides.js';
 
-/** Float64 sums of one batch element before rounding to float32, reused between calls. */
+/** Float64 sums of one batch element of a non-float output, reused between calls. */
 let sums = new Float64Array(0);
 
 function scratch(size: number): Float64Array {
@@ -13,8 +14,9 @@ function scratch(size: number): Float64Array {
 }
 
 /**
- * Batched op(a) @ op(b) through the blocked `gemm`, one batch element at a time. The transposes
- * become strides of the matrix views, so no operand is copied beyond the packing.
+ * Batched op(a) @ op(b) through the blocked `gemm` (float64) or `gemmF32` (float32), one batch
+ * element at a time. The transposes become strides of the matrix views, so no operand is copied
+ * beyond the packing.
  */
 export const matMul: KernelImpl<'MatMul'> = ([x, y], { transposeA, transposeB }) => {
   const ra = x.shape.length;
@@ -27,7 +29,9 @@ export const matMul: KernelImpl<'MatMul'> = ([x, y], { transposeA, transposeB })
   const batchA = broadcastOffsets(x.shape.slice(0, -2), batchShape);
   const batchB = broadcastOffsets(y.shape.slice(0, -2), batchShape);
   const out = allocate(x.dtype, batches * m * n);
-  // A float64 output takes the sums directly; a float32 one is rounded from a float64 block.
+  // Float outputs take the sums directly, each summed in its own dtype. Any other dtype
+  // (reachable only through runKernel) is rounded from a float64 block.
+  const float32Out = out instanceof Float32Array;
   const direct = out instanceof Float64Array;
   const c = direct ? out : scratch(m * n);
   const a: MatrixView = {
@@ -47,7 +51,12 @@ export const matMul: KernelImpl<'MatMul'> = ([x, y], { transposeA, transposeB })
     a.offset = batchA[batch] * m * k;
     b.offset = batchB[batch] * k * n;
     if (small) {
-      smallProduct(m, n, k, a, b, out, batch * m * n);
+      if (float32Out) smallProductF32(m, n, k, a, b, out, batch * m * n);
+      else smallProduct(m, n, k, a, b, out, batch * m * n);
+      continue;
+    }
+    if (float32Out) {
+      gemmF32(m, n, k, a, b, out, batch * m * n, false);
       continue;
     }
     const cOffset = direct ? batch * m * n : 0;
@@ -82,6 +91,34 @@ function smallProduct(
       let ib = b.offset + j * b.colStride;
       for (let p = 0; p < k; p++) {
         acc += av[ia] * bv[ib];
+        ia += a.colStride;
+        ib += b.rowStride;
+      }
+      out[at + i * n + j] = acc;
+    }
+  }
+}
+
+/** `smallProduct` summed in float32 as `gemmF32` sums, rounding each product and each sum. */
+function smallProductF32(
+  m: number,
+  n: number,
+  k: number,
+  a: MatrixView,
+  b: MatrixView,
+  out: Float32Array,
+  at: number,
+): void {
+  const av = a.data;
+  const bv = b.data;
+  const fround = Math.fround;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let acc = 0;
+      let ia = a.offset + i * a.rowStride;
+      let ib = b.offset + j * b.colStride;
+      for (let p = 0; p < k; p++) {
+        acc = fround(acc + fround(av[ia] * bv[ib]));
         ia += a.colStride;
         ib += b.rowStride;
       }

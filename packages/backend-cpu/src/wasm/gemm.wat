@@ -7,8 +7,13 @@
 ;; acc = acc + a * b for p = 0, 1, ..., kc - 1 in order. That is the order and rounding of the
 ;; JavaScript micro-kernel (no fused multiply-add), so both paths give the same bits.
 ;;
+;; `macroKernelF32` is the float32 counterpart: A in row panels of 4 rows, B in column panels
+;; of 8 columns (b[(panel * kc + p) * 8 + col]), and each 4 x 8 tile summed in eight f32x4
+;; running sums, acc = acc + a * b in float32 for p = 0, 1, ..., kc - 1 in order. gemm_f32.ts
+;; emulates the same float32 roundings with Math.fround, so its plain path gives the same bits.
+;;
 ;; The build also emits a variant with the memory import marked shared, for a helper thread
-;; that runs the same function on other rows of the same blocks.
+;; that runs the same functions on other rows of the same blocks.
 (module
   (import "env" "memory" (memory 1 65536))
 
@@ -101,6 +106,102 @@
               (i32.add (local.get $cp) (i32.mul (local.get $ldc) (i32.const 3))) (local.get $c30))
             (v128.store offset=16
               (i32.add (local.get $cp) (i32.mul (local.get $ldc) (i32.const 3))) (local.get $c32))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $rows)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $columns))))
+
+  ;; The float32 macro-kernel: C[tile] (+)= A[rowPanel] B[colPanel] for every tile of a
+  ;; (4 rowPanels) x (8 colPanels) block of float32 values. $load as in macroKernel.
+  (func (export "macroKernelF32")
+    (param $a i32) (param $b i32) (param $c i32)
+    (param $rowPanels i32) (param $colPanels i32) (param $kc i32) (param $load i32)
+    (local $ldc i32) (local $aPanelBytes i32) (local $bPanelBytes i32)
+    (local $i i32) (local $j i32)
+    (local $ap i32) (local $bp i32) (local $cp i32) (local $end i32)
+    (local $av v128) (local $b03 v128) (local $b47 v128)
+    (local $c00 v128) (local $c04 v128) (local $c10 v128) (local $c14 v128)
+    (local $c20 v128) (local $c24 v128) (local $c30 v128) (local $c34 v128)
+    ;; A row of C is 8 * colPanels float32 values; a packed panel of A is kc * 4 float32
+    ;; values and one of B kc * 8.
+    (local.set $ldc (i32.shl (local.get $colPanels) (i32.const 5)))
+    (local.set $aPanelBytes (i32.shl (local.get $kc) (i32.const 4)))
+    (local.set $bPanelBytes (i32.shl (local.get $kc) (i32.const 5)))
+    (local.set $j (i32.const 0))
+    (block $doneColumns
+      (loop $columns
+        (br_if $doneColumns (i32.ge_u (local.get $j) (local.get $colPanels)))
+        (local.set $i (i32.const 0))
+        (block $doneRows
+          (loop $rows
+            (br_if $doneRows (i32.ge_u (local.get $i) (local.get $rowPanels)))
+            ;; cp = c + 4 * i * ldc + 32 * j
+            (local.set $cp
+              (i32.add (local.get $c)
+                (i32.add
+                  (i32.mul (i32.shl (local.get $i) (i32.const 2)) (local.get $ldc))
+                  (i32.shl (local.get $j) (i32.const 5)))))
+            (if (local.get $load)
+              (then
+                (local.set $c00 (v128.load (local.get $cp)))
+                (local.set $c04 (v128.load offset=16 (local.get $cp)))
+                (local.set $c10 (v128.load (i32.add (local.get $cp) (local.get $ldc))))
+                (local.set $c14 (v128.load offset=16 (i32.add (local.get $cp) (local.get $ldc))))
+                (local.set $c20
+                  (v128.load (i32.add (local.get $cp) (i32.shl (local.get $ldc) (i32.const 1)))))
+                (local.set $c24
+                  (v128.load offset=16
+                    (i32.add (local.get $cp) (i32.shl (local.get $ldc) (i32.const 1)))))
+                (local.set $c30
+                  (v128.load
+                    (i32.add (local.get $cp) (i32.mul (local.get $ldc) (i32.const 3)))))
+                (local.set $c34
+                  (v128.load offset=16
+                    (i32.add (local.get $cp) (i32.mul (local.get $ldc) (i32.const 3))))))
+              (else
+                (local.set $c00 (v128.const f32x4 0 0 0 0))
+                (local.set $c04 (v128.const f32x4 0 0 0 0))
+                (local.set $c10 (v128.const f32x4 0 0 0 0))
+                (local.set $c14 (v128.const f32x4 0 0 0 0))
+                (local.set $c20 (v128.const f32x4 0 0 0 0))
+                (local.set $c24 (v128.const f32x4 0 0 0 0))
+                (local.set $c30 (v128.const f32x4 0 0 0 0))
+                (local.set $c34 (v128.const f32x4 0 0 0 0))))
+            (local.set $ap (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $aPanelBytes))))
+            (local.set $bp (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $bPanelBytes))))
+            (local.set $end (i32.add (local.get $ap) (local.get $aPanelBytes)))
+            (block $doneDepth
+              (loop $depth
+                (br_if $doneDepth (i32.ge_u (local.get $ap) (local.get $end)))
+                (local.set $b03 (v128.load (local.get $bp)))
+                (local.set $b47 (v128.load offset=16 (local.get $bp)))
+                (local.set $av (v128.load32_splat (local.get $ap)))
+                (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $b03))))
+                (local.set $c04 (f32x4.add (local.get $c04) (f32x4.mul (local.get $av) (local.get $b47))))
+                (local.set $av (v128.load32_splat offset=4 (local.get $ap)))
+                (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $b03))))
+                (local.set $c14 (f32x4.add (local.get $c14) (f32x4.mul (local.get $av) (local.get $b47))))
+                (local.set $av (v128.load32_splat offset=8 (local.get $ap)))
+                (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $b03))))
+                (local.set $c24 (f32x4.add (local.get $c24) (f32x4.mul (local.get $av) (local.get $b47))))
+                (local.set $av (v128.load32_splat offset=12 (local.get $ap)))
+                (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b03))))
+                (local.set $c34 (f32x4.add (local.get $c34) (f32x4.mul (local.get $av) (local.get $b47))))
+                (local.set $ap (i32.add (local.get $ap) (i32.const 16)))
+                (local.set $bp (i32.add (local.get $bp) (i32.const 32)))
+                (br $depth)))
+            (v128.store (local.get $cp) (local.get $c00))
+            (v128.store offset=16 (local.get $cp) (local.get $c04))
+            (v128.store (i32.add (local.get $cp) (local.get $ldc)) (local.get $c10))
+            (v128.store offset=16 (i32.add (local.get $cp) (local.get $ldc)) (local.get $c14))
+            (v128.store
+              (i32.add (local.get $cp) (i32.shl (local.get $ldc) (i32.const 1))) (local.get $c20))
+            (v128.store offset=16
+              (i32.add (local.get $cp) (i32.shl (local.get $ldc) (i32.const 1))) (local.get $c24))
+            (v128.store
+              (i32.add (local.get $cp) (i32.mul (local.get $ldc) (i32.const 3))) (local.get $c30))
+            (v128.store offset=16
+              (i32.add (local.get $cp) (i32.mul (local.get $ldc) (i32.const 3))) (local.get $c34))
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
             (br $rows)))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))

@@ -1,6 +1,9 @@
 import { GEMM_WASM_BASE64, GEMM_WASM_BASE64_SHARED } from './gemm_wasm.js';
 
-/** The signature of the `macroKernel` export of gemm.wat (byte offsets and panel counts). */
+/**
+ * The signature of the `macroKernel` (float64) and `macroKernelF32` exports of gemm.wat: byte
+ * offsets of A, B and C, panel counts, depth, and 1 to add to C or 0 to overwrite it.
+ */
 export type WasmMacroKernel = (
   a: number,
   b: number,
@@ -18,6 +21,13 @@ export type WasmMacroKernel = (
  */
 export const GEMM_BLOCKS = { mc: 128, kc: 256, nc: 1024 } as const;
 
+/**
+ * Block sizes of the float32 GEMM (gemm_f32.ts). A float32 block of the same bytes holds twice
+ * the depth, so KC = 512 keeps the same L1 and L2 footprint per panel as the float64 blocks.
+ * The blocks fit in the float64 regions of MEMORY_LAYOUT, which the float32 path reuses.
+ */
+export const GEMM_BLOCKS_F32 = { mc: 128, kc: 512, nc: 1024 } as const;
+
 const { mc, kc, nc } = GEMM_BLOCKS;
 
 /**
@@ -33,11 +43,18 @@ export const MEMORY_LAYOUT = {
 } as const;
 const PAGES = Math.ceil((MEMORY_LAYOUT.control + 64) / 65536);
 
-// Words of the control block.
+// Words of the control block: the job counters, then the kernel to run (KERNEL_F64 or
+// KERNEL_F32) and its seven arguments.
 const JOB = 0;
 const DONE = 1;
 const READY = 2;
-const ARGS = 3;
+const KERNEL = 3;
+const ARGS = 4;
+const KERNEL_F64 = 0;
+const KERNEL_F32 = 1;
+
+/** The element type of a macro-kernel call on the helper thread. */
+export type GemmKernel = 'float64' | 'float32';
 
 /**
  * How long the main thread waits for the helper before it does the helper's share itself (ms).
@@ -64,6 +81,7 @@ interface WebAssemblyApi {
 export interface WasmGemm {
   readonly buffer: ArrayBuffer;
   readonly macroKernel: WasmMacroKernel;
+  readonly macroKernelF32: WasmMacroKernel;
   /** The helper thread, once it has started; null where threads are unavailable. */
   helper(): GemmHelper | null;
   /**
@@ -83,23 +101,24 @@ export interface WasmGemm {
  */
 export class GemmHelper {
   readonly #control: Int32Array;
-  readonly #fallback: WasmMacroKernel;
+  readonly #fallbacks: Record<GemmKernel, WasmMacroKernel>;
   #job = 0;
   failed = false;
   /** Calls run on the helper thread so far. */
   calls = 0;
 
-  constructor(control: Int32Array, fallback: WasmMacroKernel) {
+  constructor(control: Int32Array, fallbacks: Record<GemmKernel, WasmMacroKernel>) {
     this.#control = control;
-    this.#fallback = fallback;
+    this.#fallbacks = fallbacks;
   }
 
   get ready(): boolean {
     return !this.failed && Atomics.load(this.#control, READY) === 1;
   }
 
-  /** Starts `macroKernel(...args)` on the helper thread. */
-  start(args: Parameters<WasmMacroKernel>): void {
+  /** Starts the macro-kernel of `kernel` on `args` on the helper thread. */
+  start(kernel: GemmKernel, args: Parameters<WasmMacroKernel>): void {
+    this.#control[KERNEL] = kernel === 'float32' ? KERNEL_F32 : KERNEL_F64;
     for (let i = 0; i < args.length; i++) this.#control[ARGS + i] = args[i];
     this.#job++;
     this.calls++;
@@ -123,8 +142,9 @@ export class GemmHelper {
       Atomics.wait(this.#control, DONE, done, left);
     }
     this.failed = true;
+    const kernel = this.#control[KERNEL] === KERNEL_F32 ? 'float32' : 'float64';
     const args = Array.from(this.#control.subarray(ARGS, ARGS + 7));
-    this.#fallback(...(args as Parameters<WasmMacroKernel>));
+    this.#fallbacks[kernel](...(args as Parameters<WasmMacroKernel>));
   }
 }
 
@@ -133,14 +153,17 @@ export class GemmHelper {
 const HELPER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { module, memory, control } = workerData;
-const macroKernel = new WebAssembly.Instance(module, { env: { memory } }).exports.macroKernel;
+const { exports } = new WebAssembly.Instance(module, { env: { memory } });
+const kernels = [];
+kernels[${KERNEL_F64}] = exports.macroKernel;
+kernels[${KERNEL_F32}] = exports.macroKernelF32;
 const words = new Int32Array(memory.buffer, control, 16);
 Atomics.store(words, ${READY}, 1);
 let seen = 0;
 for (;;) {
   Atomics.wait(words, ${JOB}, seen);
   seen = Atomics.load(words, ${JOB});
-  macroKernel(words[${ARGS}], words[${ARGS + 1}], words[${ARGS + 2}], words[${ARGS + 3}],
+  kernels[words[${KERNEL}]](words[${ARGS}], words[${ARGS + 1}], words[${ARGS + 2}], words[${ARGS + 3}],
     words[${ARGS + 4}], words[${ARGS + 5}], words[${ARGS + 6}]);
   Atomics.store(words, ${DONE}, seen);
   Atomics.notify(words, ${DONE});
@@ -185,10 +208,10 @@ export function instantiateWasmGemm(): WasmGemm | null {
     const instance = new api.Instance(new api.Module(decode(GEMM_WASM_BASE64)), {
       env: { memory },
     });
-    const macroKernel = instance.exports.macroKernel as WasmMacroKernel;
     return {
       buffer: memory.buffer,
-      macroKernel,
+      macroKernel: instance.exports.macroKernel as WasmMacroKernel,
+      macroKernelF32: instance.exports.macroKernelF32 as WasmMacroKernel,
       helper: () => null,
       abandoned: false,
       helperCalls: 0,
@@ -204,12 +227,14 @@ function instantiateShared(api: WebAssemblyApi, threads: WorkerThreadsModule): W
   const module = new api.Module(decode(GEMM_WASM_BASE64_SHARED));
   const instance = new api.Instance(module, { env: { memory } });
   const macroKernel = instance.exports.macroKernel as WasmMacroKernel;
+  const macroKernelF32 = instance.exports.macroKernelF32 as WasmMacroKernel;
   const control = new Int32Array(memory.buffer, MEMORY_LAYOUT.control, 16);
   let helper: GemmHelper | null = null;
   let started = false;
   return {
     buffer: memory.buffer,
     macroKernel,
+    macroKernelF32,
     get abandoned() {
       return helper?.failed ?? false;
     },
@@ -230,7 +255,7 @@ function instantiateShared(api: WebAssemblyApi, threads: WorkerThreadsModule): W
           worker.on('error', () => {
             if (helper) helper.failed = true;
           });
-          helper = new GemmHelper(control, macroKernel);
+          helper = new GemmHelper(control, { float64: macroKernel, float32: macroKernelF32 });
         } catch {
           helper = null;
         }
