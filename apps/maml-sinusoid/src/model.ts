@@ -1,4 +1,4 @@
-import { expand, type Generator, matmul, relu, type Tensor, unsqueeze } from '@metagrad/core';
+import { batchMatmul, expand, type Generator, relu, type Tensor, unsqueeze } from '@metagrad/core';
 import { initLinear } from '@metagrad/nn-functional';
 
 /** The MLP 1-40-40-1 with ReLU of Finn et al. (2017), with nn.Linear's weight layout. */
@@ -34,7 +34,7 @@ export function replicate(params: MlpParams, tasks: number): MlpParams {
 
 /** x W^T + b for per-task weights: x [tasks, points, in], W [tasks, out, in], b [tasks, out]. */
 function taskLinear(x: Tensor, weight: Tensor, bias: Tensor): Tensor {
-  return matmul(x, weight.transpose(-1, -2)).add(unsqueeze(bias, -2));
+  return batchMatmul(x, weight, false, true).add(unsqueeze(bias, -2));
 }
 
 /** The MLP on per-task weights (from `replicate` or an inner step): [tasks, points, 1] -> same. */

@@ -1,7 +1,7 @@
 import {
+  batchMatmul,
   grad,
   loadSafetensors,
-  matmul,
   relu,
   type Tensor,
   unflattenDotted,
@@ -58,7 +58,7 @@ export function parseWeights(bytes: Uint8Array): MlpParams {
  * with their own weights (x [tasks, points, in], W [tasks, out, in], b [tasks, out]).
  */
 function linearLayer(x: Tensor, weight: Tensor, bias: Tensor): Tensor {
-  return matmul(x, weight.transpose(-1, -2)).add(bias.unsqueeze(-2));
+  return batchMatmul(x, weight, false, true).add(bias.unsqueeze(-2));
 }
 
 /** Computes the MLP's prediction: [points, 1] -> [points, 1], or [tasks, points, 1] with per-task weights. */

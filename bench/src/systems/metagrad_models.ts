@@ -1,9 +1,9 @@
 import {
+  batchMatmul,
   expand,
   fromTypedArray,
   grad,
   mapTree,
-  matmul,
   type Tensor,
   unsqueeze,
   valueAndGrad,
@@ -89,7 +89,7 @@ export function lstmProblem(inputs: LstmInputs, dtype: FloatDType): GradientProb
 
 /** x W^T + b for per-task weights: x [tasks, points, in], W [tasks, out, in], b [tasks, out]. */
 function taskLinear(x: Tensor, weight: Tensor, bias: Tensor): Tensor {
-  return matmul(x, weight.transpose(-1, -2)).add(unsqueeze(bias, -2));
+  return batchMatmul(x, weight, false, true).add(unsqueeze(bias, -2));
 }
 
 /** Computes the per-task MSE of the MLP 1-40-40-1 on per-task weights: [tasks]. */

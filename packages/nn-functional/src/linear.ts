@@ -1,12 +1,13 @@
 import {
+  batchMatmul,
   formatShape,
   type Generator,
   getGlobalGenerator,
-  matmul,
   ShapeError,
   type Tensor,
   uniform,
 } from '@metagrad/core';
+import { assertFloating, assertSameDtype } from './validate.js';
 
 /**
  * y = x W^T + b, as `torch.nn.functional.linear`: `input` is [..., inFeatures], `weight` is
@@ -29,7 +30,15 @@ export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Ten
       `linear: bias has shape ${formatShape(bias.shape)}, expected [outFeatures] = [${weight.shape[0]}]`,
     );
   }
-  const out = matmul(input, weight.transpose(0, 1));
+  assertFloating('linear', 'input', input);
+  assertSameDtype('linear', 'weight', weight, input);
+  if (bias) assertSameDtype('linear', 'bias', bias, input);
+  // The leading dimensions are flattened into rows, so the product and each of its gradients is
+  // one matrix product. W^T is a flag of the product, not a transposed copy.
+  const rowCount = input.shape.slice(0, -1).reduce((count, d) => count * d, 1);
+  const rows = input.reshape([rowCount, inFeatures]);
+  const product = batchMatmul(rows, weight, false, true);
+  const out = product.reshape([...input.shape.slice(0, -1), weight.shape[0]]);
   return bias ? out.add(bias) : out;
 }
 

@@ -1,4 +1,4 @@
-import type { KernelImpl, TensorInfo } from '@metagrad/core';
+import type { KernelImpl, TensorInfo, TypedArray } from '@metagrad/core';
 import { sizeOf, stridesOf } from '@metagrad/core';
 import { allocate, output, valuesOf } from '../backend.js';
 import { StridedRows } from './strided_rows.js';
@@ -81,7 +81,9 @@ function sum(x: TensorInfo, axes: readonly number[]): TensorInfo {
   const length = walk.length;
   for (let row = 0; row < walk.rows; row++) {
     const [ia, io] = walk.offsets;
-    if (so === 0) {
+    if (so === 0 && sa === 1) acc[io] = sumRow(a, ia, length, acc[io]);
+    else if (so === 1 && sa === 1) addRow(a, ia, acc, io, length);
+    else if (so === 0) {
       let total = acc[io];
       for (let i = 0; i < length; i++) total += a[ia + i * sa];
       acc[io] = total;
@@ -93,6 +95,42 @@ function sum(x: TensorInfo, axes: readonly number[]): TensorInfo {
   const out = allocate(x.dtype, acc.length);
   out.set(acc);
   return output(out, keptShape, x.dtype);
+}
+
+// The two contiguous cases below read four elements per iteration before any store, as the
+// elementwise rows do. They still add the elements one at a time in order, so sums do not change.
+
+/** Returns start + a[from] + a[from + 1] + ... + a[from + n - 1], added left to right. */
+function sumRow(a: TypedArray, from: number, n: number, start: number): number {
+  let total = start;
+  const n4 = n - (n % 4);
+  for (let i = from; i < from + n4; i += 4) {
+    const x0 = a[i];
+    const x1 = a[i + 1];
+    const x2 = a[i + 2];
+    const x3 = a[i + 3];
+    total = total + x0 + x1 + x2 + x3;
+  }
+  for (let i = from + n4; i < from + n; i++) total += a[i];
+  return total;
+}
+
+/** Adds a[from + i] into acc[at + i] for i < n. */
+function addRow(a: TypedArray, from: number, acc: Float64Array, at: number, n: number): void {
+  const n4 = n - (n % 4);
+  for (let i = 0; i < n4; i += 4) {
+    const j = from + i;
+    const k = at + i;
+    const y0 = acc[k] + a[j];
+    const y1 = acc[k + 1] + a[j + 1];
+    const y2 = acc[k + 2] + a[j + 2];
+    const y3 = acc[k + 3] + a[j + 3];
+    acc[k] = y0;
+    acc[k + 1] = y1;
+    acc[k + 2] = y2;
+    acc[k + 3] = y3;
+  }
+  for (let i = n4; i < n; i++) acc[at + i] += a[from + i];
 }
 
 /** The index of the first extremum along the axis; a NaN counts as the extremum, as in PyTorch. */
