@@ -1,6 +1,6 @@
 import type { Backend, DataId, DType, TensorInfo, TypedArray } from '@metagrad/core';
 import { cpuKernelStats } from './options.js';
-import { allocateOutput, pooledOutputBytes, release } from './pool.js';
+import { adoptInput, allocateOutput, heapUsedBytes, pooledOutputBytes, release } from './pool.js';
 
 /** The storage of one CPU tensor: a typed array owned by the backend. */
 export interface CpuData {
@@ -18,8 +18,8 @@ export class CpuBackend implements Backend {
     this.name = name;
   }
 
-  write(values: TypedArray): DataId {
-    return { values } satisfies CpuData;
+  write(values: TypedArray, _shape: readonly number[], dtype: DType): DataId {
+    return { values: adoptInput(values, dtype) } satisfies CpuData;
   }
 
   /** Returns a copy of the values. */
@@ -41,7 +41,7 @@ export class CpuBackend implements Backend {
   }
 
   stats(): Record<string, number> {
-    return { ...cpuKernelStats(), pooledBytes: pooledOutputBytes() };
+    return { ...cpuKernelStats(), pooledBytes: pooledOutputBytes(), heapBytes: heapUsedBytes() };
   }
 }
 

@@ -1,7 +1,10 @@
 import { InvalidArgumentError } from '@metagrad/core';
+import { tensorHeap } from './pool.js';
+import { instantiateWasmElementwise, type WasmElementwise } from './wasm/elementwise_runtime.js';
 import { instantiateWasmGemm, type WasmGemm } from './wasm/gemm_runtime.js';
 
 const wasmGemm = instantiateWasmGemm();
+const wasmElementwise = instantiateWasmElementwise(tensorHeap);
 let simdEnabled = wasmGemm !== null && readEnvironment('METAGRAD_CPU_SIMD') !== '0';
 let threadCount =
   parseThreads(readEnvironment('METAGRAD_CPU_THREADS'), 'METAGRAD_CPU_THREADS') ?? 2;
@@ -27,7 +30,10 @@ function parseThreads(value: string | undefined, source: string): number | undef
 
 /** Options of the CPU backend's kernels. */
 export interface CpuOptions {
-  /** Run the matrix products (matmul, conv2d) on WebAssembly SIMD when the engine has it. */
+  /**
+   * Run the matrix products (matmul, conv2d) and the element-wise arithmetic on WebAssembly SIMD
+   * when the engine has it.
+   */
   simd: boolean;
   /**
    * Threads for large matrix products on the SIMD path: 1, or 2 to add one worker thread
@@ -57,6 +63,11 @@ export function getCpuOptions(): CpuOptions {
 /** Returns the WebAssembly GEMM when it is enabled, else null. */
 export function activeWasmGemm(): WasmGemm | null {
   return simdEnabled && wasmGemm !== null && !wasmGemm.abandoned ? wasmGemm : null;
+}
+
+/** Returns the element-wise SIMD loops when SIMD is enabled and they compiled, else null. */
+export function activeWasmElementwise(): WasmElementwise | null {
+  return simdEnabled ? wasmElementwise : null;
 }
 
 /** Whether large products may use the helper thread. */

@@ -1,8 +1,15 @@
 import type { DType, TypedArray } from '@metagrad/core';
 import { allocateTypedArray } from '@metagrad/core';
+import { createTensorHeap, type TensorHeap } from './wasm/heap.js';
 
-/** Maximum bytes of freed kernel outputs that the pool keeps. */
+/** Maximum bytes of freed kernel outputs on the JavaScript heap that the pool keeps. */
 const MAX_POOLED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Storage in WebAssembly memory, where the SIMD element-wise kernels can reach it, or null where
+ * it could not be reserved. Outputs go there first and to the JavaScript heap when it is full.
+ */
+export const tensorHeap: TensorHeap | null = createTensorHeap();
 
 /** Arrays allocated for kernel outputs: only these return to the pool (never a user's array). */
 const owned = new WeakSet<TypedArray>();
@@ -18,6 +25,8 @@ let pooledBytes = 0;
  * every element: a reused array then keeps the values of its last tensor.
  */
 export function allocateOutput(dtype: DType, size: number, zeroed = true): TypedArray {
+  const inHeap = tensorHeap?.allocate(dtype, size, zeroed);
+  if (inHeap) return inHeap;
   const reused = free.get(dtype)?.get(size)?.pop();
   if (reused) {
     pooledBytes -= reused.byteLength;
@@ -29,8 +38,23 @@ export function allocateOutput(dtype: DType, size: number, zeroed = true): Typed
   return values;
 }
 
+/**
+ * Returns a copy of a user's array in storage that the backend owns, in the tensor heap when it
+ * has room, so that the SIMD kernels also apply to tensors made from user data.
+ */
+export function adoptInput(values: TypedArray, dtype: DType): TypedArray {
+  const copy = tensorHeap?.allocate(dtype, values.length, false);
+  if (!copy) return values;
+  copy.set(values);
+  return copy;
+}
+
 /** Takes back the array of a disposed tensor, if a kernel allocated it and the pool has room. */
 export function release(values: TypedArray): void {
+  if (tensorHeap?.owns(values)) {
+    tensorHeap.free(values);
+    return;
+  }
   if (!owned.has(values) || pooledBytes + values.byteLength > MAX_POOLED_BYTES) return;
   const dtype = dtypeOf(values);
   let byLength = free.get(dtype);
@@ -47,9 +71,14 @@ export function release(values: TypedArray): void {
   pooledBytes += values.byteLength;
 }
 
-/** Bytes now held by the pool. */
+/** Bytes of freed storage now held for reuse, in the tensor heap and on the JavaScript heap. */
 export function pooledOutputBytes(): number {
-  return pooledBytes;
+  return pooledBytes + (tensorHeap?.freeBytes ?? 0);
+}
+
+/** Bytes of the tensor heap handed out so far (0 without one). */
+export function heapUsedBytes(): number {
+  return tensorHeap?.usedBytes ?? 0;
 }
 
 function dtypeOf(values: TypedArray): DType {

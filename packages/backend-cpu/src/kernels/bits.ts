@@ -48,7 +48,7 @@ export function reluInto(dtype: DType, a: TypedArray, out: TypedArray): void {
       const lo = x[2 * i];
       const hi = x[2 * i + 1];
       // Kept: high word above -infinity's, or equal to it with a non-zero low word (a NaN).
-      const keep = -((hi > NEG_INF_64_HIGH) | ((hi === NEG_INF_64_HIGH) & (lo !== 0)));
+      const keep = -(+(hi > NEG_INF_64_HIGH) | (+(hi === NEG_INF_64_HIGH) & +(lo !== 0)));
       y[2 * i] = lo & keep;
       y[2 * i + 1] = hi & keep;
     }

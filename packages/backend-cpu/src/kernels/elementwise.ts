@@ -2,6 +2,7 @@ import type { BinaryOp, CompareOp, KernelImpl, TypedArray } from '@metagrad/core
 import { broadcastShapes, sizeOf } from '@metagrad/core';
 import { allocate, allocateOverwritten, output, valuesOf } from '../backend.js';
 import { reluInto, selectRow, wordsOf, wordsPerElement } from './bits.js';
+import { simdBinaryRow, simdLoops, simdUnary } from './simd_rows.js';
 import { broadcastStrides, StridedRows } from './strided_rows.js';
 import { sameShape } from './strides.js';
 
@@ -9,6 +10,8 @@ export const unary: KernelImpl<'Unary'> = ([x], { op }) => {
   const a = valuesOf(x);
   const out = allocateOverwritten(x.dtype, a.length);
   const n = a.length;
+  const loops = simdLoops(a, out);
+  if (loops && simdUnary(loops, op, a, out)) return output(out, x.shape, x.dtype);
   switch (op) {
     case 'neg':
       for (let i = 0; i < n; i++) out[i] = -a[i];
@@ -66,8 +69,11 @@ export const binary: KernelImpl<'Binary'> = ([x, y], { op }) => {
   const b = valuesOf(y);
   const out = allocateOverwritten(x.dtype, sizeOf(shape));
   const n = out.length;
+  const loops = simdLoops(a, b, out);
   if (sameShape(x.shape, y.shape)) {
-    denseRow(op, a, 0, b, 0, out, 0, n);
+    if (!loops || !simdBinaryRow(loops, op, a, 0, 1, b, 0, 1, out, 0, n)) {
+      denseRow(op, a, 0, b, 0, out, 0, n);
+    }
   } else {
     const walk = new StridedRows(shape, [
       broadcastStrides(x.shape, shape),
@@ -76,7 +82,10 @@ export const binary: KernelImpl<'Binary'> = ([x, y], { op }) => {
     const [sa, sb] = walk.innerStrides;
     const offsets = walk.offsets;
     for (let row = 0, at = 0; row < walk.rows; row++, at += walk.length) {
-      binaryRow(op, a, offsets[0], sa, b, offsets[1], sb, out, at, walk.length);
+      const [ia, ib] = offsets;
+      if (!loops || !simdBinaryRow(loops, op, a, ia, sa, b, ib, sb, out, at, walk.length)) {
+        binaryRow(op, a, ia, sa, b, ib, sb, out, at, walk.length);
+      }
       walk.next();
     }
   }

@@ -1,0 +1,83 @@
+import type { TypedArray } from '@metagrad/core';
+import { ELEMENTWISE_WASM_BASE64 } from './elementwise_wasm.js';
+import type { TensorHeap } from './heap.js';
+
+/** A loop of elementwise.wat over two arrays: (a, b, out, n) in byte offsets and elements. */
+type BinaryLoop = (a: number, b: number, out: number, n: number) => void;
+/** A loop with a number operand: (a, value, out, n) or (value, b, out, n). */
+type ScalarLoop = (first: number, second: number, out: number, n: number) => void;
+/** A loop over one array: (a, out, n). */
+type UnaryLoop = (a: number, out: number, n: number) => void;
+
+/** The SIMD loops of one storage type. */
+export interface ElementwiseLoops {
+  /** out = a (op) b for add, sub, mul, div. */
+  binary: Record<'add' | 'sub' | 'mul' | 'div', BinaryLoop>;
+  /** out = a (op) value. */
+  scalarRight: Record<'add' | 'sub' | 'mul' | 'div', ScalarLoop>;
+  /** out = value (op) b, for the ops that do not commute. */
+  scalarLeft: Record<'sub' | 'div', ScalarLoop>;
+  unary: Record<'neg' | 'abs' | 'sqrt' | 'relu' | 'square', UnaryLoop>;
+}
+
+/** The loops by dtype, for tensors stored in one tensor heap. */
+export interface WasmElementwise {
+  readonly heap: TensorHeap;
+  readonly float32: ElementwiseLoops;
+  readonly float64: ElementwiseLoops;
+}
+
+interface WebAssemblyModuleApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+/**
+ * Instantiates elementwise.wat on the heap's memory. Returns null where WebAssembly or its SIMD
+ * instructions are missing, so the JavaScript loops run instead.
+ */
+export function instantiateWasmElementwise(heap: TensorHeap | null): WasmElementwise | null {
+  const api = (globalThis as { WebAssembly?: WebAssemblyModuleApi }).WebAssembly;
+  if (!api || !heap) return null;
+  try {
+    const bytes = Uint8Array.from(atob(ELEMENTWISE_WASM_BASE64), (ch) => ch.charCodeAt(0));
+    const instance = new api.Instance(new api.Module(bytes), { env: { memory: heap.memory } });
+    const exports = instance.exports as Record<string, (...args: number[]) => void>;
+    const loops = (type: 'f32' | 'f64'): ElementwiseLoops => ({
+      binary: {
+        add: exports[`add_${type}`],
+        sub: exports[`sub_${type}`],
+        mul: exports[`mul_${type}`],
+        div: exports[`div_${type}`],
+      },
+      scalarRight: {
+        add: exports[`add_scalar_${type}`],
+        sub: exports[`sub_scalar_${type}`],
+        mul: exports[`mul_scalar_${type}`],
+        div: exports[`div_scalar_${type}`],
+      },
+      scalarLeft: {
+        sub: exports[`sub_from_scalar_${type}`],
+        div: exports[`div_from_scalar_${type}`],
+      },
+      unary: {
+        neg: exports[`neg_${type}`],
+        abs: exports[`abs_${type}`],
+        sqrt: exports[`sqrt_${type}`],
+        relu: exports[`relu_${type}`],
+        square: exports[`square_${type}`],
+      },
+    });
+    return { heap, float32: loops('f32'), float64: loops('f64') };
+  } catch {
+    return null;
+  }
+}
+
+/** Returns the loops for `values` when it is float32 or float64 storage in the heap, else null. */
+export function loopsFor(wasm: WasmElementwise, values: TypedArray): ElementwiseLoops | null {
+  if (values.buffer !== wasm.heap.buffer) return null;
+  if (values instanceof Float32Array) return wasm.float32;
+  if (values instanceof Float64Array) return wasm.float64;
+  return null;
+}
