@@ -233,7 +233,7 @@ function convSuite(): void {
       },
     ],
     [
-      'x=[3,16,100,100] w=[4,16,3,3] pad=1 (images in two chunks of columns)',
+      'x=[3,16,100,100] w=[4,16,3,3] pad=1 (images in several chunks of columns)',
       {
         input: [3, 16, 100, 100],
         filter: [4, 16, 3, 3],
@@ -267,8 +267,8 @@ function convSuite(): void {
   }
   for (const [name, conv] of cases) {
     // Float32 sums differ from the float64 reference by rounding only. The longest sums here,
-    // 30,000 terms per filter gradient element in the two-chunk case, measured a relative
-    // error of 3e-6, so 1e-5 leaves room while still catching any wrong term.
+    // 30,000 terms per filter gradient element in the 100x100 case, measured a relative error
+    // of 3e-6, so 1e-5 leaves room while still catching any wrong term.
     it(`float32 ${name}`, () => {
       const x = randn(conv.input, { generator, dtype: 'float32' });
       const w = randn(conv.filter, { generator, dtype: 'float32' });

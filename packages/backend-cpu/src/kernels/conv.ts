@@ -15,8 +15,17 @@ import { type ConvGeometry, col2imAdd, convGeometry, type FloatArray, im2col } f
 // same terms in the same order as one product per image. Float32 tensors are unfolded, summed
 // and accumulated in float32 (`gemmF32`), and float64 tensors in float64 (`gemm`).
 
-/** Column matrix elements per chunk (32 MB of float64): bounds the scratch memory. */
+/** Column matrix elements per chunk of float64 images (32 MB): bounds the scratch memory. */
 const CHUNK_ELEMENTS = 1 << 22;
+
+/**
+ * Column matrix elements per chunk of float32 images (1 MB). A chunk this small stays in the
+ * last-level cache between im2col and the packing that reads it back. On a 2-core AMD EPYC
+ * (512 KiB L2 per core, 8 MiB L3), conv2d of [25,64,14,14] with 64 3x3 filters, forward and
+ * both gradients on one thread, took 2 to 6% less time than with 1 << 22, 1 << 20 or 1 << 16
+ * (medians of 30 interleaved runs).
+ */
+const CHUNK_ELEMENTS_F32 = 1 << 18;
 
 /**
  * Scratch buffers of each precision, grown on demand and reused between calls: the column
@@ -60,10 +69,11 @@ function accumulatorFor(out: TypedArray): FloatArray {
   return new Float64Array(out.length);
 }
 
-/** Images per chunk, so that a chunk's column matrix stays under CHUNK_ELEMENTS. */
-function imagesPerChunk(g: ConvGeometry): number {
+/** Images per chunk, so that a chunk's column matrix stays under its dtype's chunk size. */
+function imagesPerChunk(g: ConvGeometry, float32: boolean): number {
   const perImage = g.cPerGroup * g.kh * g.kw * g.outH * g.outW;
-  return Math.max(1, Math.min(g.n, Math.floor(CHUNK_ELEMENTS / Math.max(1, perImage))));
+  const limit = float32 ? CHUNK_ELEMENTS_F32 : CHUNK_ELEMENTS;
+  return Math.max(1, Math.min(g.n, Math.floor(limit / Math.max(1, perImage))));
 }
 
 /** Offset of channel `channel` of image `image` in an NCHW tensor of `channels` planes. */
@@ -112,9 +122,9 @@ export const conv2d: KernelImpl<'Conv2D'> = ([x, filter], attrs) => {
   const input = valuesOf(x);
   const plane = g.outH * g.outW;
   const depth = g.cPerGroup * g.kh * g.kw;
-  const chunk = imagesPerChunk(g);
   const out = allocate(x.dtype, g.n * g.o * plane);
   const float32 = out instanceof Float32Array;
+  const chunk = imagesPerChunk(g, float32);
   const cols = buffer(float32, 'columns', depth * chunk * plane);
   const product = buffer(float32, 'outputRows', g.oPerGroup * chunk * plane);
   const weight: MatrixView = { data: valuesOf(filter), offset: 0, rowStride: depth, colStride: 1 };
@@ -143,11 +153,11 @@ export const conv2dBackpropInput: KernelImpl<'Conv2DBackpropInput'> = ([dy, filt
   const g = convGeometry(attrs.inputShape, filter.shape, attrs);
   const plane = g.outH * g.outW;
   const depth = g.cPerGroup * g.kh * g.kw;
-  const chunk = imagesPerChunk(g);
   const size = g.n * g.c * g.h * g.w;
   const out = allocate(dy.dtype, size);
   const acc = accumulatorFor(out);
   const float32 = acc instanceof Float32Array;
+  const chunk = imagesPerChunk(g, float32);
   const cols = buffer(float32, 'columns', depth * chunk * plane);
   const grads = buffer(float32, 'outputRows', g.oPerGroup * chunk * plane);
   // W[g]^T: K x oPerGroup, read from the filter's [oPerGroup, K] block by swapped strides.
@@ -177,11 +187,11 @@ export const conv2dBackpropFilter: KernelImpl<'Conv2DBackpropFilter'> = ([x, dy]
   const input = valuesOf(x);
   const plane = g.outH * g.outW;
   const depth = g.cPerGroup * g.kh * g.kw;
-  const chunk = imagesPerChunk(g);
   const size = g.o * depth;
   const out = allocate(x.dtype, size);
   const acc = accumulatorFor(out);
   const float32 = acc instanceof Float32Array;
+  const chunk = imagesPerChunk(g, float32);
   const cols = buffer(float32, 'columns', depth * chunk * plane);
   const grads = buffer(float32, 'outputRows', g.oPerGroup * chunk * plane);
   const gradView: MatrixView = { data: grads, offset: 0, rowStride: 0, colStride: 1 };

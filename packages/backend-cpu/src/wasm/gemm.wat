@@ -205,4 +205,105 @@
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
             (br $rows)))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $columns)))))
+        (br $columns))))
+  ;; Packs `lines` lines of `depth` float32 values each from $src into panels of $width lines
+  ;; (4 or 8) at $dst, as gemm_f32.ts's packPanels does: dst[(panel * depth + p) * width +
+  ;; line % width] = element (line, p), read from $src + 4 * (line * lineStride + p *
+  ;; depthStride). Missing lines of the last panel are zero. Values are copied as i32 bits.
+  (func (export "packPanelsF32")
+    (param $src i32) (param $dst i32) (param $lineStride i32) (param $depthStride i32)
+    (param $lines i32) (param $depth i32) (param $width i32)
+    (local $panel i32) (local $panels i32) (local $count i32) (local $line i32)
+    (local $from i32) (local $to i32) (local $end i32) (local $lineBytes i32) (local $depthBytes i32)
+    (local $toStep i32) (local $first i32)
+    (local.set $lineBytes (i32.shl (local.get $lineStride) (i32.const 2)))
+    (local.set $depthBytes (i32.shl (local.get $depthStride) (i32.const 2)))
+    (local.set $toStep (i32.shl (local.get $width) (i32.const 2)))
+    (local.set $panels
+      (i32.div_u (i32.add (local.get $lines) (i32.sub (local.get $width) (i32.const 1)))
+        (local.get $width)))
+    (local.set $panel (i32.const 0))
+    (block $donePanels
+      (loop $panelLoop
+        (br_if $donePanels (i32.ge_u (local.get $panel) (local.get $panels)))
+        ;; to = dst + panel * depth * width * 4, first = src + panel * width * lineBytes
+        (local.set $to
+          (i32.add (local.get $dst)
+            (i32.mul (i32.mul (local.get $panel) (local.get $depth)) (local.get $toStep))))
+        (local.set $first
+          (i32.add (local.get $src)
+            (i32.mul (i32.mul (local.get $panel) (local.get $width)) (local.get $lineBytes))))
+        (local.set $count
+          (i32.sub (local.get $lines) (i32.mul (local.get $panel) (local.get $width))))
+        (if (i32.gt_u (local.get $count) (local.get $width))
+          (then (local.set $count (local.get $width))))
+        (if (i32.and
+              (i32.eq (local.get $count) (local.get $width))
+              (i32.eq (local.get $lineStride) (i32.const 1)))
+          (then
+            ;; The lines of the panel are adjacent: copy 16 or 32 bytes per depth step.
+            (local.set $from (local.get $first))
+            (local.set $end
+              (i32.add (local.get $to) (i32.mul (local.get $depth) (local.get $toStep))))
+            (if (i32.eq (local.get $width) (i32.const 8))
+              (then
+                (block $doneWide
+                  (loop $wide
+                    (br_if $doneWide (i32.ge_u (local.get $to) (local.get $end)))
+                    (v128.store (local.get $to) (v128.load (local.get $from)))
+                    (v128.store offset=16 (local.get $to) (v128.load offset=16 (local.get $from)))
+                    (local.set $from (i32.add (local.get $from) (local.get $depthBytes)))
+                    (local.set $to (i32.add (local.get $to) (i32.const 32)))
+                    (br $wide))))
+              (else
+                (block $doneNarrow
+                  (loop $narrow
+                    (br_if $doneNarrow (i32.ge_u (local.get $to) (local.get $end)))
+                    (v128.store (local.get $to) (v128.load (local.get $from)))
+                    (local.set $from (i32.add (local.get $from) (local.get $depthBytes)))
+                    (local.set $to (i32.add (local.get $to) (i32.const 16)))
+                    (br $narrow))))))
+          (else
+            ;; Any other panel: one line at a time, zero past the last line.
+            (local.set $line (i32.const 0))
+            (block $doneLines
+              (loop $lineLoop
+                (br_if $doneLines (i32.ge_u (local.get $line) (local.get $width)))
+                (local.set $from
+                  (i32.add (local.get $first) (i32.mul (local.get $line) (local.get $lineBytes))))
+                (local.set $end
+                  (i32.add (local.get $to)
+                    (i32.add (i32.shl (local.get $line) (i32.const 2))
+                      (i32.mul (local.get $depth) (local.get $toStep)))))
+                (call $packLine
+                  (local.get $from)
+                  (i32.add (local.get $to) (i32.shl (local.get $line) (i32.const 2)))
+                  (local.get $end) (local.get $depthBytes) (local.get $toStep)
+                  (i32.lt_u (local.get $line) (local.get $count)))
+                (local.set $line (i32.add (local.get $line) (i32.const 1)))
+                (br $lineLoop)))))
+        (local.set $panel (i32.add (local.get $panel) (i32.const 1)))
+        (br $panelLoop))))
+
+  ;; Copies one line into every `toStep` bytes of [to, end), reading every `fromStep` bytes
+  ;; from `from`, or writes zeros when $present is 0.
+  (func $packLine
+    (param $from i32) (param $to i32) (param $end i32) (param $fromStep i32) (param $toStep i32)
+    (param $present i32)
+    (if (local.get $present)
+      (then
+        (block $done
+          (loop $copy
+            (br_if $done (i32.ge_u (local.get $to) (local.get $end)))
+            (i32.store (local.get $to) (i32.load (local.get $from)))
+            (local.set $from (i32.add (local.get $from) (local.get $fromStep)))
+            (local.set $to (i32.add (local.get $to) (local.get $toStep)))
+            (br $copy))))
+      (else
+        (block $doneZero
+          (loop $zero
+            (br_if $doneZero (i32.ge_u (local.get $to) (local.get $end)))
+            (i32.store (local.get $to) (i32.const 0))
+            (local.set $to (i32.add (local.get $to) (local.get $toStep)))
+            (br $zero))))))
+)

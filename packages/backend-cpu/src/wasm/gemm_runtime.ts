@@ -15,6 +15,21 @@ export type WasmMacroKernel = (
 ) => void;
 
 /**
+ * The signature of the `packPanelsF32` export of gemm.wat: byte offsets of the source and the
+ * packed panels, the line and depth strides in elements, the lines, the depth, and the panel
+ * width (4 or 8).
+ */
+export type WasmPackPanels = (
+  src: number,
+  dst: number,
+  lineStride: number,
+  depthStride: number,
+  lines: number,
+  depth: number,
+  width: number,
+) => void;
+
+/**
  * Block sizes of the packed GEMM (gemm.ts): rows of A, depth, and columns of B per block.
  * KC = 256 keeps a 4 x 256 float64 panel of A and of B (8 KiB each) in L1; MC = 128 makes a
  * 256 KiB block of A for a 512 KiB L2; NC = 1024 makes a 2 MiB block of B, shared through L3.
@@ -30,16 +45,24 @@ export const GEMM_BLOCKS_F32 = { mc: 128, kc: 512, nc: 1024 } as const;
 
 const { mc, kc, nc } = GEMM_BLOCKS;
 
+/** Bytes of the staging area: the larger of a float32 block of B and two blocks of A. */
+const STAGE_BYTES = Math.max(
+  GEMM_BLOCKS_F32.kc * GEMM_BLOCKS_F32.nc * 4,
+  2 * GEMM_BLOCKS_F32.mc * GEMM_BLOCKS_F32.kc * 4,
+);
+
 /**
  * Byte layout of the WebAssembly memory: packed A (two blocks of MC rows, one per thread),
- * packed B, the C block (2 MC x NC float64), and 16 int32 words that the main thread and the
- * helper thread synchronise on.
+ * packed B, the C block (2 MC x NC float64), and the staging area. The float32 path copies a
+ * block of A or B into the staging area before `packPanelsF32` packs it. Last come 16 int32
+ * words that the main thread and the helper thread synchronise on.
  */
 export const MEMORY_LAYOUT = {
   a: 0,
   b: 2 * mc * kc * 8,
   c: 2 * mc * kc * 8 + kc * nc * 8,
-  control: 2 * mc * kc * 8 + kc * nc * 8 + 2 * mc * nc * 8,
+  stage: 2 * mc * kc * 8 + kc * nc * 8 + 2 * mc * nc * 8,
+  control: 2 * mc * kc * 8 + kc * nc * 8 + 2 * mc * nc * 8 + STAGE_BYTES,
 } as const;
 const PAGES = Math.ceil((MEMORY_LAYOUT.control + 64) / 65536);
 
@@ -82,6 +105,7 @@ export interface WasmGemm {
   readonly buffer: ArrayBuffer;
   readonly macroKernel: WasmMacroKernel;
   readonly macroKernelF32: WasmMacroKernel;
+  readonly packPanelsF32: WasmPackPanels;
   /** The helper thread, once it has started; null where threads are unavailable. */
   helper(): GemmHelper | null;
   /**
@@ -212,6 +236,7 @@ export function instantiateWasmGemm(): WasmGemm | null {
       buffer: memory.buffer,
       macroKernel: instance.exports.macroKernel as WasmMacroKernel,
       macroKernelF32: instance.exports.macroKernelF32 as WasmMacroKernel,
+      packPanelsF32: instance.exports.packPanelsF32 as WasmPackPanels,
       helper: () => null,
       abandoned: false,
       helperCalls: 0,
@@ -235,6 +260,7 @@ function instantiateShared(api: WebAssemblyApi, threads: WorkerThreadsModule): W
     buffer: memory.buffer,
     macroKernel,
     macroKernelF32,
+    packPanelsF32: instance.exports.packPanelsF32 as WasmPackPanels,
     get abandoned() {
       return helper?.failed ?? false;
     },
