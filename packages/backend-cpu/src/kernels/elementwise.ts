@@ -2,7 +2,14 @@ import type { BinaryOp, CompareOp, KernelImpl, TypedArray } from '@metagrad/core
 import { broadcastShapes, sizeOf } from '@metagrad/core';
 import { allocate, allocateOverwritten, output, valuesOf } from '../backend.js';
 import { reluInto, selectRow, wordsOf, wordsPerElement } from './bits.js';
-import { simdBinaryRow, simdLoops, simdUnary } from './simd_rows.js';
+import {
+  simdBinaryRow,
+  simdCompareRow,
+  simdLoops,
+  simdLoopsWithBytes,
+  simdUnary,
+  simdWhereRow,
+} from './simd_rows.js';
 import { broadcastStrides, StridedRows } from './strided_rows.js';
 import { sameShape } from './strides.js';
 
@@ -324,7 +331,8 @@ export const compare: KernelImpl<'Compare'> = ([x, y], { op }) => {
   const shape = broadcastShapes(op, x.shape, y.shape);
   const a = valuesOf(x);
   const b = valuesOf(y);
-  const out = new Uint8Array(sizeOf(shape));
+  const out = allocateOverwritten('bool', sizeOf(shape)) as Uint8Array;
+  const loops = simdLoopsWithBytes([a, b], [out]);
   const walk = new StridedRows(shape, [
     broadcastStrides(x.shape, shape),
     broadcastStrides(y.shape, shape),
@@ -332,7 +340,10 @@ export const compare: KernelImpl<'Compare'> = ([x, y], { op }) => {
   const [sa, sb] = walk.innerStrides;
   const offsets = walk.offsets;
   for (let row = 0, at = 0; row < walk.rows; row++, at += walk.length) {
-    compareRow(op, a, offsets[0], sa, b, offsets[1], sb, out, at, walk.length);
+    const [ia, ib] = offsets;
+    if (!loops || !simdCompareRow(loops, op, a, ia, sa, b, ib, sb, out, at, walk.length)) {
+      compareRow(op, a, ia, sa, b, ib, sb, out, at, walk.length);
+    }
     walk.next();
   }
   return output(out, shape, 'bool');
@@ -389,12 +400,19 @@ export const where: KernelImpl<'Where'> = ([condition, x, y]) => {
   const length = walk.length;
   const words = wordsPerElement(x.dtype);
   const [wa, wb, wo] = words > 0 ? [wordsOf(a), wordsOf(b), wordsOf(out)] : [];
+  const loops = simdLoopsWithBytes([a, b, out], [c]);
   for (let row = 0, at = 0; row < walk.rows; row++, at += length) {
     const [ic, ia, ib] = offsets;
-    if (wa && wb && wo) selectRow(words, c, ic, sc, wa, ia, sa, wb, ib, sb, wo, at, length);
-    else
-      for (let i = 0; i < length; i++)
+    const simd =
+      loops !== null &&
+      simdWhereRow(loops, c as Uint8Array, ic, sc, a, ia, sa, b, ib, sb, out, at, length);
+    if (!simd && wa && wb && wo) {
+      selectRow(words, c, ic, sc, wa, ia, sa, wb, ib, sb, wo, at, length);
+    } else if (!simd) {
+      for (let i = 0; i < length; i++) {
         out[at + i] = c[ic + i * sc] ? a[ia + i * sa] : b[ib + i * sb];
+      }
+    }
     walk.next();
   }
   return output(out, shape, x.dtype);

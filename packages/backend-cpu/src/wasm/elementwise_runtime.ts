@@ -1,4 +1,4 @@
-import type { TypedArray } from '@metagrad/core';
+import type { CompareOp, TypedArray } from '@metagrad/core';
 import { ELEMENTWISE_WASM_BASE64 } from './elementwise_wasm.js';
 import type { TensorHeap } from './heap.js';
 
@@ -18,6 +18,18 @@ export interface ElementwiseLoops {
   /** out = value (op) b, for the ops that do not commute. */
   scalarLeft: Record<'sub' | 'div', ScalarLoop>;
   unary: Record<'neg' | 'abs' | 'sqrt' | 'relu' | 'square', UnaryLoop>;
+  /** Comparisons into bool bytes: (a, b, out, n). */
+  compare: Record<CompareOp, BinaryLoop>;
+  /** Comparisons with a number on the right: (a, value, out, n). */
+  compareScalar: Record<CompareOp, ScalarLoop>;
+  /** out = c ? a : b: (c, a, b, out, n), and the variants with a number for b or for a. */
+  where: (c: number, a: number, b: number, out: number, n: number) => void;
+  whereScalarB: (c: number, a: number, value: number, out: number, n: number) => void;
+  whereScalarA: (c: number, value: number, b: number, out: number, n: number) => void;
+  /** The sum of n elements in the order of reduce.ts's `sumRow`: (a, n). */
+  sum: (a: number, n: number) => number;
+  /** acc[i] += a[i] into a float64 array: (a, acc, n). */
+  addRows: UnaryLoop;
 }
 
 /** The loops by dtype, for tensors stored in one tensor heap. */
@@ -67,11 +79,24 @@ export function instantiateWasmElementwise(heap: TensorHeap | null): WasmElement
         relu: exports[`relu_${type}`],
         square: exports[`square_${type}`],
       },
+      compare: comparisons((op) => exports[`${op}_${type}`]),
+      compareScalar: comparisons((op) => exports[`${op}_scalar_${type}`]),
+      where: exports[`where_${type}`],
+      whereScalarB: exports[`where_scalar_b_${type}`],
+      whereScalarA: exports[`where_scalar_a_${type}`],
+      sum: exports[`sum_${type}`] as unknown as (a: number, n: number) => number,
+      addRows: exports[`add_rows_${type}`],
     });
     return { heap, float32: loops('f32'), float64: loops('f64') };
   } catch {
     return null;
   }
+}
+
+const COMPARE_OPS: readonly CompareOp[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'];
+
+function comparisons<T>(pick: (op: CompareOp) => T): Record<CompareOp, T> {
+  return Object.fromEntries(COMPARE_OPS.map((op) => [op, pick(op)])) as Record<CompareOp, T>;
 }
 
 /** Returns the loops for `values` when it is float32 or float64 storage in the heap, else null. */

@@ -1,0 +1,92 @@
+import '../src/register.js';
+import { Generator, randn, type Tensor, where } from '@metagrad/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { getCpuOptions, setCpuOptions } from '../src/index.js';
+
+// The element-wise SIMD loops of elementwise.wat and the JavaScript loops must give the same
+// bits: each case runs on both paths and compares the raw words of the results.
+
+const generator = new Generator(11);
+const initialOptions = getCpuOptions();
+const simdAvailable = setCpuOptions({ simd: true }).simd;
+afterAll(() => setCpuOptions(initialOptions));
+
+function wordsOf(t: Tensor): number[] {
+  const values = t.dataSync();
+  if (values instanceof Uint8Array) return Array.from(values);
+  return Array.from(new Int32Array(values.buffer, values.byteOffset, values.byteLength >> 2));
+}
+
+/** Runs `fn` on the SIMD path and on the JavaScript path and returns the words of each. */
+function bothPaths(fn: () => Tensor[]): { simd: number[][]; plain: number[][] } {
+  setCpuOptions({ simd: true });
+  const simd = fn().map(wordsOf);
+  setCpuOptions({ simd: false });
+  const plain = fn().map(wordsOf);
+  return { simd, plain };
+}
+
+describe.each(['float32', 'float64'] as const)('%s element-wise SIMD loops', (dtype) => {
+  // 7 * 5 * 13 elements: rows that are not a multiple of the vector width.
+  const x = randn([7, 5, 13], { generator, dtype });
+  const y = randn([7, 5, 13], { generator, dtype }).mul(3);
+  const row = randn([1, 5, 13], { generator, dtype });
+  const column = randn([7, 5, 1], { generator, dtype });
+  const scalar = randn([], { generator, dtype });
+
+  it('runs on the SIMD path where available', () => {
+    setCpuOptions({ simd: true });
+    expect(getCpuOptions().simd).toBe(simdAvailable);
+  });
+
+  it('arithmetic in every layout', () => {
+    const { simd, plain } = bothPaths(() =>
+      [y, row, column, scalar].flatMap((other) => [
+        x.add(other),
+        x.sub(other),
+        x.mul(other),
+        x.div(other),
+        other.sub(x),
+        other.div(x),
+      ]),
+    );
+    expect(simd).toEqual(plain);
+  });
+
+  it('unary ops with signed zeros and NaN', () => {
+    const special = x.mul(x.gt(0)).sub(x.mul(0)).div(x.abs().gt(1.5));
+    const { simd, plain } = bothPaths(() =>
+      [x, special].flatMap((t) => [t.neg(), t.abs(), t.abs().sqrt(), t.relu(), t.square()]),
+    );
+    expect(simd).toEqual(plain);
+  });
+
+  it('comparisons and where', () => {
+    const { simd, plain } = bothPaths(() => [
+      x.lt(y),
+      x.le(column),
+      x.gt(0),
+      x.ge(row),
+      x.eq(x.relu()),
+      x.ne(0),
+      where(x.gt(0), x, y),
+      where(x.gt(0), x, scalar),
+      where(x.gt(0), scalar, y),
+      where(x.gt(column), row, column),
+    ]);
+    expect(simd).toEqual(plain);
+  });
+
+  it('sums over every axis pattern', () => {
+    const { simd, plain } = bothPaths(() => [
+      x.sum(),
+      x.sum(0),
+      x.sum(1),
+      x.sum(2),
+      x.sum([0, 2]),
+      x.sum([1, 2]),
+      x.sum([0, 1]),
+    ]);
+    expect(simd).toEqual(plain);
+  });
+});
