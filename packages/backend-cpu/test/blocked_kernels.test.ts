@@ -225,6 +225,30 @@ function convSuite(): void {
       },
     ],
     [
+      'x=[2,3,7,9] w=[4,3,3,3] pad=2 dilation=2 (rows copied as spans)',
+      {
+        input: [2, 3, 7, 9],
+        filter: [4, 3, 3, 3],
+        attrs: { stride: [1, 1], padding: [2, 2, 2, 2], dilation: [2, 2], groups: 1 },
+      },
+    ],
+    [
+      'x=[1,2,6,5] w=[3,2,2,3] pad=[0,1,1,1] (rows copied as spans)',
+      {
+        input: [1, 2, 6, 5],
+        filter: [3, 2, 2, 3],
+        attrs: { stride: [1, 1], padding: [0, 1, 1, 1], dilation: [1, 1], groups: 1 },
+      },
+    ],
+    [
+      'x=[1,1,2,2] w=[1,1,5,5] pad=2 (taps that miss the image)',
+      {
+        input: [1, 1, 2, 2],
+        filter: [1, 1, 5, 5],
+        attrs: { stride: [1, 1], padding: [2, 2, 2, 2], dilation: [1, 1], groups: 1 },
+      },
+    ],
+    [
       'x=[2,40,6,6] w=[8,40,3,3] pad=1 (depth past one packed block)',
       {
         input: [2, 40, 6, 6],
