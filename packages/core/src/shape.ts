@@ -29,6 +29,8 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 
 /** Broadcasts shapes as NumPy and PyTorch do: align from the right; sizes must match or be 1. */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
+  // Most element-wise ops see operands of one shape, which need no broadcasting.
+  if (shapes.length === 2 && sameDims(shapes[0], shapes[1])) return [...shapes[0]];
   const rank = Math.max(...shapes.map((s) => s.length));
   const out = new Array<number>(rank).fill(1);
   for (const shape of shapes) {
@@ -46,6 +48,12 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
     }
   }
   return out;
+}
+
+function sameDims(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Resolves a possibly negative axis against `rank`, raising an error that names the op. */
