@@ -19,8 +19,14 @@ const { mc: MC, kc: KC, nc: NC } = GEMM_BLOCKS_F32;
 
 const fround = Math.fround;
 
-/** Products of at least this many multiply-adds split their rows with the helper thread. */
-const THREADED_WORK = 1 << 21;
+/**
+ * Products of at least this many multiply-adds split their rows with the helper thread. Twice
+ * the float64 threshold, because a float32 multiply-add takes about half the time while the
+ * hand-off to the helper costs the same. On a shared 2-core AMD EPYC, two threads were never
+ * faster for 128^3 and 160^3 products, and faster only in quiet moments from 192^3 up.
+ * NOTE: the crossover moves with the machine and its load, so this value is an estimate.
+ */
+const THREADED_WORK = 1 << 22;
 
 /** Packing buffers of one path, as in gemm.ts, with float32 elements. */
 interface PackBuffers {
