@@ -1,10 +1,13 @@
 import { withGradMode } from '../engine.js';
 import { formatShape, GradError, InvalidArgumentError, ShapeError } from '../errors.js';
 import { keep, tidy } from '../memory.js';
-import { onesLike } from '../ops/creation.js';
+import { onesLike, zeros } from '../ops/creation.js';
 import { add } from '../ops/elementwise.js';
+import { batchMatmul } from '../ops/matmul.js';
 import { alias } from '../ops/shape.js';
+import { concat } from '../ops/slicing.js';
 import { Tensor } from '../tensor.js';
+import type { GradNode } from './node.js';
 
 /** Options of `autograd.grad`, named as in `torch.autograd.grad`. */
 export interface GradOptions {
@@ -96,11 +99,34 @@ export function gradients(
       grads.set(t, previous ? add(previous, g) : g);
     });
 
+    // Gradient terms that are cheaper to compute together: those of the slices of one tensor
+    // and those of the products that use one weight. They are kept apart until the tensor's
+    // gradient is read.
+    const deferred = new Map<Tensor, DeferredGradients>();
+    const deferredOf = (x: Tensor): DeferredGradients => {
+      let terms = deferred.get(x);
+      if (!terms) {
+        terms = { slices: [], products: [] };
+        deferred.set(x, terms);
+      }
+      return terms;
+    };
+    const gradientOf = (t: Tensor): Tensor | undefined => {
+      const terms = deferred.get(t);
+      if (terms) {
+        deferred.delete(t);
+        const joined = withGradMode(createGraph, () => joinDeferredGradients(t, terms));
+        const previous = grads.get(t);
+        grads.set(t, previous ? add(previous, joined) : joined);
+      }
+      return grads.get(t);
+    };
+
     const visited: Tensor[] = [];
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k];
       const node = t.gradFn;
-      const dy = grads.get(t);
+      const dy = gradientOf(t);
       if (!node || !dy) continue;
       // A freed node has no inputs left, so the path test below cannot see it. Check it first.
       // NOTE: a freed node reached only from a new graph (an output of an earlier, freed graph
@@ -112,9 +138,24 @@ export function gradients(
       }
       if (!node.inputs.some((x) => onPath.has(x))) continue;
       visited.push(t);
-      const inputGrads = withGradMode(createGraph, () =>
-        node.backward(dy, node.inputs, node.saved),
-      );
+      // Every consumer of a tensor comes later in `order`, so all its deferred terms are in
+      // by the time gradientOf reads them.
+      if (node.sliceOf) {
+        deferredOf(node.inputs[0]).slices.push({ node, dy });
+        continue;
+      }
+      let inputGrads: readonly (Tensor | null | undefined)[];
+      const product = node.productOf;
+      if (product && onPath.has(node.inputs[1])) {
+        const factors = withGradMode(createGraph, () => product.factors(dy, node.inputs));
+        deferredOf(node.inputs[1]).products.push(factors);
+        const first = onPath.has(node.inputs[0])
+          ? withGradMode(createGraph, () => product.first(dy, node.inputs))
+          : null;
+        inputGrads = [first, null];
+      } else {
+        inputGrads = withGradMode(createGraph, () => node.backward(dy, node.inputs, node.saved));
+      }
       node.inputs.forEach((x, i) => {
         const g = inputGrads[i];
         if (!g || !onPath.has(x)) return;
@@ -135,7 +176,7 @@ export function gradients(
         node.saved = [];
       }
     }
-    return inputs.map((x) => grads.get(x) ?? null);
+    return inputs.map((x) => gradientOf(x) ?? null);
   });
 
   // A backward may hand the same tensor to several inputs (add does); give each its own handle,
@@ -154,6 +195,78 @@ export function gradients(
       `grad: ${name(i)} received no gradient: the outputs do not depend on it. Check that it is used in the computation, or pass allowUnused: true`,
     );
   });
+}
+
+/** The gradient of a slice's output, with the slice's node. */
+interface SliceGradient {
+  node: GradNode;
+  dy: Tensor;
+}
+
+/** Deferred gradient terms of one tensor: slices of it and [left, right] factors of products. */
+interface DeferredGradients {
+  slices: SliceGradient[];
+  products: [Tensor, Tensor][];
+}
+
+/** Computes the gradient of `x` from its deferred terms. */
+function joinDeferredGradients(x: Tensor, terms: DeferredGradients): Tensor {
+  const sums: Tensor[] = [];
+  if (terms.slices.length > 0) sums.push(joinSliceGradients(x, terms.slices));
+  if (terms.products.length > 0) {
+    // The sum of left_k^T right_k over all products k is one product of the stacked factors.
+    const lefts = terms.products.map(([left]) => left);
+    const rights = terms.products.map(([, right]) => right);
+    sums.push(batchMatmul(concat(lefts, 0), concat(rights, 0), true, false));
+  }
+  return sums.reduce((sum, term) => add(sum, term));
+}
+
+/**
+ * Computes the gradient of `x` from the gradients of slices of it. Slices along one axis that do
+ * not overlap are joined by one concat, with zeros for the gaps between them. A slice alone on
+ * its axis, or one that overlaps another, is padded to full size by its own backward instead.
+ * The results of the axes and those pads are added.
+ */
+function joinSliceGradients(x: Tensor, parts: readonly SliceGradient[]): Tensor {
+  const padded = (part: SliceGradient): Tensor =>
+    part.node.backward(part.dy, part.node.inputs, part.node.saved)[0]!;
+  const byAxis = new Map<number, SliceGradient[]>();
+  for (const part of parts) {
+    const axis = part.node.sliceOf!.axis;
+    const group = byAxis.get(axis);
+    if (group) group.push(part);
+    else byAxis.set(axis, [part]);
+  }
+
+  const terms: Tensor[] = [];
+  for (const [axis, group] of byAxis) {
+    if (group.length === 1) {
+      terms.push(padded(group[0]));
+      continue;
+    }
+    group.sort((p, q) => p.node.sliceOf!.start - q.node.sliceOf!.start);
+    const pieces: Tensor[] = [];
+    const gap = (length: number): Tensor => {
+      const shape = [...x.shape];
+      shape[axis] = length;
+      return zeros(shape, { dtype: group[0].dy.dtype, backend: group[0].dy.backend });
+    };
+    let end = 0;
+    for (const part of group) {
+      const start = part.node.sliceOf!.start;
+      if (start < end) {
+        terms.push(padded(part));
+        continue;
+      }
+      if (start > end) pieces.push(gap(start - end));
+      pieces.push(part.dy);
+      end = start + part.dy.shape[axis];
+    }
+    if (end < x.shape[axis]) pieces.push(gap(x.shape[axis] - end));
+    terms.push(concat(pieces, axis));
+  }
+  return terms.reduce((sum, term) => add(sum, term));
 }
 
 /**

@@ -23,4 +23,20 @@ export interface GradNode {
   readonly backward: BackwardFn;
   /** Set once a backward pass without `retainGraph` has run through this node. */
   released: boolean;
+  /**
+   * Set on a step-1 slice of the op's one input, whose output is the elements from `start` on
+   * along `axis`. The backward pass joins the gradients of several such slices of one tensor
+   * with one concat, where calling `backward` would pad each to full size and add them.
+   */
+  sliceOf?: { readonly axis: number; readonly start: number };
+  /**
+   * Set on a product of two matrices whose gradient for `inputs[1]` is `left^T right`, with
+   * [left, right] from `factors`. The backward pass stacks the factors of all such products that
+   * use one tensor and sums them with one matmul. It calls `first` for the gradient of
+   * `inputs[0]` instead of `backward`.
+   */
+  productOf?: {
+    readonly first: (dy: Tensor, inputs: readonly Tensor[]) => Tensor;
+    readonly factors: (dy: Tensor, inputs: readonly Tensor[]) => [Tensor, Tensor];
+  };
 }

@@ -51,7 +51,7 @@ export function batchMatmul(
   if (a.dtype !== b.dtype) {
     throw new DTypeError(`matmul: operands must have one dtype, got ${a.dtype} and ${b.dtype}`);
   }
-  return defineOp(
+  const out = defineOp(
     'matmul',
     [a, b],
     () => runKernel('MatMul', [a, b], { transposeA, transposeB }, 'matmul'),
@@ -74,4 +74,13 @@ export function batchMatmul(
       return [sumTo(da, a.shape), sumTo(db, b.shape)];
     },
   );
+  if (out.gradFn && a.rank === 2 && b.rank === 2 && !transposeA) {
+    // The gradients of the backward above, with b's given as the factors of left^T right, so
+    // that the backward pass can sum the gradients of a weight used in many products at once.
+    out.gradFn.productOf = {
+      first: (dy, [, b]) => batchMatmul(dy, b, false, !transposeB),
+      factors: (dy, [a]) => (transposeB ? [dy, a] : [a, dy]),
+    };
+  }
+  return out;
 }

@@ -36,7 +36,7 @@ export function slice(
   begin[a] = from;
   size[a] = length;
   steps[a] = step;
-  return defineOp(
+  const out = defineOp(
     'slice',
     [x],
     () => runKernel('Slice', [x], { begin, size, step: steps }, 'slice'),
@@ -51,6 +51,8 @@ export function slice(
       return [indexAdd(dy, a, index, n)];
     },
   );
+  if (step === 1 && out.gradFn) out.gradFn.sliceOf = { axis: a, start: from };
+  return out;
 }
 
 /** `length` elements from `start` along `axis`, as `torch.narrow` (the range must fit). */
