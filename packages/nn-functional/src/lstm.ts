@@ -104,11 +104,11 @@ export function lstm(
  * Runs one direction of one layer over the time steps `steps` (each [batch, features]) and
  * returns the hidden state of every step with the final h and c.
  *
- * Each gate has its own weight block: the rows of weight_ih and weight_hh for that gate side by
- * side, plus the summed biases as a last column when there are biases. A step multiplies [x_t, h,
- * 1] by each block, so the gates come out as four separate tensors. Splitting one [batch,
- * 4*hidden_size] product instead would cost, per step, four pads of the full width and their sum
- * in the backward pass.
+ * A step multiplies [x_t, h, 1] by one weight [4*hidden_size, features + (proj_size or
+ * hidden_size) + 1]: weight_ih, weight_hh and the summed biases side by side, built once. Without
+ * biases, the last column and the 1 are left out. The backward pass joins the four gate
+ * gradients of a step with one concat and computes the weight's gradient for all steps with one
+ * matmul, so a step adds no full-size pads or weight-sized products.
  */
 function runDirection(
   steps: readonly Tensor[],
@@ -127,7 +127,7 @@ function runDirection(
     columns.push(bias.unsqueeze(1));
     ones = onesTensor([h0.shape[0], 1], { dtype: config.dtype, backend: config.backend });
   }
-  const gateWeights = concat(columns, 1).split(config.hiddenSize, 0);
+  const combined = concat(columns, 1);
 
   const count = steps.length;
   const outputs = new Array<Tensor>(count);
@@ -136,7 +136,7 @@ function runDirection(
   for (let s = 0; s < count; s++) {
     const t = reverse ? count - 1 - s : s;
     const z = concat(ones ? [steps[t], h, ones] : [steps[t], h], 1);
-    const [i, f, g, o] = gateWeights.map((w) => batchMatmul(z, w, false, true));
+    const [i, f, g, o] = batchMatmul(z, combined, false, true).split(config.hiddenSize, 1);
     c = f.sigmoid().mul(c).add(i.sigmoid().mul(g.tanh()));
     h = o.sigmoid().mul(c.tanh());
     if (weightHr) h = batchMatmul(h, weightHr, false, true);
@@ -145,25 +145,9 @@ function runDirection(
   return [outputs, h, c];
 }
 
-/**
- * Splits [seq_len, ...] into seq_len tensors by halving recursively. The gradient of a slice is
- * padded back to its parent's size. Slicing every step from the whole tensor would therefore cost
- * O(seq_len^2) in the backward pass, and the halving tree costs O(seq_len log seq_len).
- */
+/** Splits [seq_len, ...] into its seq_len time steps. */
 function splitTimeSteps(x: Tensor): Tensor[] {
-  const parts: Tensor[] = [];
-  const visit = (part: Tensor): void => {
-    const length = part.shape[0];
-    if (length === 1) {
-      parts.push(part.select(0, 0));
-      return;
-    }
-    const half = Math.ceil(length / 2);
-    visit(part.narrow(0, 0, half));
-    visit(part.narrow(0, half, length - half));
-  };
-  visit(x);
-  return parts;
+  return Array.from({ length: x.shape[0] }, (_, t) => x.select(0, t));
 }
 
 function checkInput(input: unknown, config: LstmConfig): asserts input is Tensor {
