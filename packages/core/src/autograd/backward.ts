@@ -176,7 +176,8 @@ export function gradients(
         node.saved = [];
       }
     }
-    return inputs.map((x) => gradientOf(x) ?? null);
+    // The loop has read the gradient of every tensor in `order`, so no deferred terms remain.
+    return inputs.map((x) => grads.get(x) ?? null);
   });
 
   // A backward may hand the same tensor to several inputs (add does); give each its own handle,
