@@ -240,6 +240,125 @@ for (const [t, { size }] of Object.entries(TYPES)) {
   emit('    (local.get $total))');
   emit('');
 }
+// exp, sigmoid and tanh of float32 arrays, evaluated in float64 two elements at a time with the
+// operations of kernels/float32_math.ts in the same order (its header explains the method).
+const LOG2E = Math.LOG2E;
+const LN2_HI = 0.6931471803691238;
+const LN2_LO = 1.9082149292705877e-10;
+const EXP_TAYLOR = [2, 6, 24, 120, 720, 5040, 40320, 362880, 3628800, 39916800].map((n) => 1 / n);
+
+/** The float64 operations of one element (scalar) or of two (f64x2), as s-expressions. */
+function float64Ops(vector) {
+  const ty = vector ? 'f64x2' : 'f64';
+  const c = (value) => (vector ? `(f64x2.splat (f64.const ${value}))` : `(f64.const ${value})`);
+  const op = (name, ...args) => `(${ty}.${name} ${args.join(' ')})`;
+  const pow2 = (k) =>
+    vector
+      ? `(i64x2.shl (i64x2.add (i64x2.extend_low_i32x4_s (i32x4.trunc_sat_f64x2_s_zero ${k})) (i64x2.splat (i64.const 1023))) (i32.const 52))`
+      : `(f64.reinterpret_i64 (i64.shl (i64.add (i64.trunc_sat_f64_s ${k}) (i64.const 1023)) (i64.const 52)))`;
+  return { c, op, pow2 };
+}
+
+/**
+ * Emits the body that sets $k, $r and $q (exp(r) - 1) from $y, in the order of expm1Reduced:
+ * p = C9, p = p r + C_i for i = 8 down to 0, q = r (p r + 1).
+ */
+function reduceAndExpand({ c, op }) {
+  const lines = [
+    `(local.set $k ${op('floor', op('add', op('mul', '(local.get $y)', c(LOG2E)), c(0.5)))})`,
+    `(local.set $r ${op('sub', op('sub', '(local.get $y)', op('mul', '(local.get $k)', c(LN2_HI))), op('mul', '(local.get $k)', c(LN2_LO)))})`,
+    `(local.set $p ${c(EXP_TAYLOR[9])})`,
+  ];
+  for (let i = 8; i >= 0; i--) {
+    lines.push(
+      `(local.set $p ${op('add', op('mul', '(local.get $p)', '(local.get $r)'), c(EXP_TAYLOR[i]))})`,
+    );
+  }
+  lines.push(
+    `(local.set $q ${op('mul', '(local.get $r)', op('add', op('mul', '(local.get $p)', '(local.get $r)'), c(1)))})`,
+  );
+  return lines;
+}
+
+/** The result of `fn` from $x, as a list of statements that end by leaving it in $e. */
+function transcendental(fn, vector) {
+  const ops = float64Ops(vector);
+  const { c, op, pow2 } = ops;
+  const x = '(local.get $x)';
+  if (fn === 'tanh') {
+    return [
+      `(local.set $y ${op('min', op('max', op('mul', c(2), x), c(-60)), c(60))})`,
+      ...reduceAndExpand(ops),
+      `(local.set $s ${pow2('(local.get $k)')})`,
+      // e = k == 0 ? q : s q + (s - 1)
+      vector
+        ? `(local.set $e (v128.bitselect (local.get $q) ${op('add', op('mul', '(local.get $s)', '(local.get $q)'), op('sub', '(local.get $s)', c(1)))} (f64x2.eq (local.get $k) ${c(0)})))`
+        : `(local.set $e (select (local.get $q) ${op('add', op('mul', '(local.get $s)', '(local.get $q)'), op('sub', '(local.get $s)', c(1)))} (f64.eq (local.get $k) (f64.const 0))))`,
+      `(local.set $e ${op('div', '(local.get $e)', op('add', '(local.get $e)', c(2)))})`,
+    ];
+  }
+  const argument = fn === 'sigmoid' ? op('neg', x) : x;
+  const exp = [
+    `(local.set $y ${op('min', op('max', argument, c(-110)), c(110))})`,
+    ...reduceAndExpand(ops),
+    `(local.set $e ${op('mul', op('add', '(local.get $q)', c(1)), pow2('(local.get $k)'))})`,
+  ];
+  if (fn === 'exp') return exp;
+  return [...exp, `(local.set $e ${op('div', c(1), op('add', c(1), '(local.get $e)'))})`];
+}
+
+// Each element's value is a chain of about 30 dependent operations, so the main loop runs four
+// independent pairs of elements (8 per iteration) to keep the multipliers busy; single pairs
+// and a last scalar element follow.
+const CHAINS = ['a0', 'a1', 'a2', 'a3'];
+const LOCALS = ['x', 'y', 'k', 'r', 'p', 'q', 's', 'e'];
+const renamed = (line, suffix) => line.replace(/\$(x|y|k|r|p|q|s|e)\b/g, `$$$1${suffix}`);
+
+for (const fn of ['exp', 'sigmoid', 'tanh']) {
+  emit(`  ;; f32: out[i] = ${fn}(a[i]), in float64`);
+  emit(`  (func (export "${fn}_f32") (param $a i32) (param $out i32) (param $n i32)`);
+  emit('    (local $i i32)');
+  for (const suffix of [...CHAINS, '']) {
+    emit(`    ${LOCALS.map((name) => `(local $${name}${suffix} v128)`).join(' ')}`);
+  }
+  emit(`    ${LOCALS.map((name) => `(local $${name}1 f64)`).join(' ')}`);
+  const vectorBody = transcendental(fn, true);
+  emit('    (block $doneWide (loop $wide');
+  emit('      (br_if $doneWide (i32.gt_u (i32.add (local.get $i) (i32.const 8)) (local.get $n)))');
+  CHAINS.forEach((suffix, chain) => {
+    emit(
+      `      (local.set $x${suffix} (f64x2.promote_low_f32x4 (v128.load64_zero offset=${8 * chain} (local.get $a))))`,
+    );
+  });
+  for (const line of vectorBody)
+    for (const suffix of CHAINS) emit(`      ${renamed(line, suffix)}`);
+  CHAINS.forEach((suffix, chain) => {
+    emit(
+      `      (v128.store64_lane offset=${8 * chain} 0 (local.get $out) (f32x4.demote_f64x2_zero (local.get $e${suffix})))`,
+    );
+  });
+  emit('      (local.set $a (i32.add (local.get $a) (i32.const 32)))');
+  emit('      (local.set $out (i32.add (local.get $out) (i32.const 32)))');
+  emit('      (local.set $i (i32.add (local.get $i) (i32.const 8)))');
+  emit('      (br $wide)))');
+  emit('    (block $doneVector (loop $vector');
+  emit(
+    '      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))',
+  );
+  emit('      (local.set $x (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $a))))');
+  for (const line of vectorBody) emit(`      ${line}`);
+  emit('      (v128.store64_lane 0 (local.get $out) (f32x4.demote_f64x2_zero (local.get $e)))');
+  emit('      (local.set $a (i32.add (local.get $a) (i32.const 8)))');
+  emit('      (local.set $out (i32.add (local.get $out) (i32.const 8)))');
+  emit('      (local.set $i (i32.add (local.get $i) (i32.const 2)))');
+  emit('      (br $vector)))');
+  emit('    (if (i32.lt_u (local.get $i) (local.get $n)) (then');
+  emit('      (local.set $x1 (f64.promote_f32 (f32.load (local.get $a))))');
+  for (const line of transcendental(fn, false)) emit(`      ${renamed(line, '1')}`);
+  emit('      (f32.store (local.get $out) (f32.demote_f64 (local.get $e1))))))');
+  emit('');
+}
+
 emit(')');
 
 const target = fileURLToPath(new URL('../src/wasm/elementwise.wat', import.meta.url));

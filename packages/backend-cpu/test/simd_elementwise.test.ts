@@ -61,6 +61,16 @@ describe.each(['float32', 'float64'] as const)('%s element-wise SIMD loops', (dt
     expect(simd).toEqual(plain);
   });
 
+  it('exp, sigmoid and tanh', () => {
+    // Large and tiny magnitudes: overflow, underflow, the clamps and tanh near 0.
+    const wide = x.mul(40);
+    const tiny = x.mul(1e-6);
+    const { simd, plain } = bothPaths(() =>
+      [x, wide, tiny].flatMap((t) => [t.exp(), t.sigmoid(), t.tanh()]),
+    );
+    expect(simd).toEqual(plain);
+  });
+
   it('comparisons and where', () => {
     const { simd, plain } = bothPaths(() => [
       x.lt(y),

@@ -2,6 +2,7 @@ import type { BinaryOp, CompareOp, KernelImpl, TypedArray } from '@metagrad/core
 import { broadcastShapes, sizeOf } from '@metagrad/core';
 import { allocate, allocateOverwritten, output, valuesOf } from '../backend.js';
 import { reluInto, selectRow, wordsOf, wordsPerElement } from './bits.js';
+import { expForFloat32, sigmoidForFloat32, tanhForFloat32 } from './float32_math.js';
 import {
   simdBinaryRow,
   simdCompareRow,
@@ -24,7 +25,8 @@ export const unary: KernelImpl<'Unary'> = ([x], { op }) => {
       for (let i = 0; i < n; i++) out[i] = -a[i];
       break;
     case 'exp':
-      for (let i = 0; i < n; i++) out[i] = Math.exp(a[i]);
+      if (x.dtype === 'float32') for (let i = 0; i < n; i++) out[i] = expForFloat32(a[i]);
+      else for (let i = 0; i < n; i++) out[i] = Math.exp(a[i]);
       break;
     case 'log':
       for (let i = 0; i < n; i++) out[i] = Math.log(a[i]);
@@ -36,10 +38,12 @@ export const unary: KernelImpl<'Unary'> = ([x], { op }) => {
       for (let i = 0; i < n; i++) out[i] = Math.abs(a[i]);
       break;
     case 'sigmoid':
-      for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-a[i]));
+      if (x.dtype === 'float32') for (let i = 0; i < n; i++) out[i] = sigmoidForFloat32(a[i]);
+      else for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-a[i]));
       break;
     case 'tanh':
-      for (let i = 0; i < n; i++) out[i] = Math.tanh(a[i]);
+      if (x.dtype === 'float32') for (let i = 0; i < n; i++) out[i] = tanhForFloat32(a[i]);
+      else for (let i = 0; i < n; i++) out[i] = Math.tanh(a[i]);
       break;
     case 'sin':
       for (let i = 0; i < n; i++) out[i] = Math.sin(a[i]);

@@ -71,11 +71,15 @@ export function simdUnary(
   a: TypedArray,
   out: TypedArray,
 ): boolean {
-  if (op !== 'neg' && op !== 'abs' && op !== 'sqrt' && op !== 'relu' && op !== 'square') {
-    return false;
+  if (op === 'neg' || op === 'abs' || op === 'sqrt' || op === 'relu' || op === 'square') {
+    loops.unary[op](a.byteOffset, out.byteOffset, a.length);
+    return true;
   }
-  loops.unary[op](a.byteOffset, out.byteOffset, a.length);
-  return true;
+  if ((op === 'exp' || op === 'sigmoid' || op === 'tanh') && loops.transcendental) {
+    loops.transcendental[op](a.byteOffset, out.byteOffset, a.length);
+    return true;
+  }
+  return false;
 }
 
 /** The comparison with its operands swapped: a < b is b > a. */

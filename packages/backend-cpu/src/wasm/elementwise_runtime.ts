@@ -30,6 +30,8 @@ export interface ElementwiseLoops {
   sum: (a: number, n: number) => number;
   /** acc[i] += a[i] into a float64 array: (a, acc, n). */
   addRows: UnaryLoop;
+  /** exp, sigmoid and tanh by the method of float32_math.ts: float32 storage only. */
+  transcendental: Record<'exp' | 'sigmoid' | 'tanh', UnaryLoop> | null;
 }
 
 /** The loops by dtype, for tensors stored in one tensor heap. */
@@ -86,6 +88,10 @@ export function instantiateWasmElementwise(heap: TensorHeap | null): WasmElement
       whereScalarA: exports[`where_scalar_a_${type}`],
       sum: exports[`sum_${type}`] as unknown as (a: number, n: number) => number,
       addRows: exports[`add_rows_${type}`],
+      transcendental:
+        type === 'f32'
+          ? { exp: exports.exp_f32, sigmoid: exports.sigmoid_f32, tanh: exports.tanh_f32 }
+          : null,
     });
     return { heap, float32: loops('f32'), float64: loops('f64') };
   } catch {
