@@ -359,6 +359,90 @@ for (const fn of ['exp', 'sigmoid', 'tanh']) {
   emit('');
 }
 
+// im2col and its adjoint on float32 storage, as im2col.ts computes them element by element
+// (see there): one image's channels [0, cPerGroup) at byte offset $input, into the column
+// block at $cols whose rows are $ld elements apart. Taps that fall in the padding are 0 in
+// the columns and are skipped by the adjoint; the test is a branch, which only the edges of
+// the image take.
+const GEOMETRY = [
+  'channels',
+  'h',
+  'w',
+  'kh',
+  'kw',
+  'outH',
+  'outW',
+  'sh',
+  'sw',
+  'dh',
+  'dw',
+  'top',
+  'left',
+];
+function convLoops(name, body) {
+  const params = ['input', 'cols', 'ld', ...GEOMETRY].map((p) => `(param $${p} i32)`).join(' ');
+  emit(`  (func (export "${name}") ${params}`);
+  emit('    (local $c i32) (local $ky i32) (local $kx i32) (local $oy i32) (local $ox i32)');
+  emit('    (local $iy i32) (local $ix i32) (local $row i32) (local $at i32) (local $plane i32)');
+  emit('    (local.set $plane (i32.mul (local.get $h) (local.get $w)))');
+  emit('    (local.set $c (i32.const 0))');
+  emit('    (block $doneC (loop $channel');
+  emit('      (br_if $doneC (i32.ge_u (local.get $c) (local.get $channels)))');
+  emit('      (local.set $ky (i32.const 0))');
+  emit('      (block $doneKy (loop $tapRow');
+  emit('        (br_if $doneKy (i32.ge_u (local.get $ky) (local.get $kh)))');
+  emit('        (local.set $kx (i32.const 0))');
+  emit('        (block $doneKx (loop $tapColumn');
+  emit('          (br_if $doneKx (i32.ge_u (local.get $kx) (local.get $kw)))');
+  emit('          (local.set $oy (i32.const 0))');
+  emit('          (block $doneOy (loop $outRow');
+  emit('            (br_if $doneOy (i32.ge_u (local.get $oy) (local.get $outH)))');
+  emit('            ;; iy = oy * sh - top + ky * dh; at = cols + 4 * (row * ld + oy * outW)');
+  emit(
+    '            (local.set $iy (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $top)) (i32.mul (local.get $ky) (local.get $dh))))',
+  );
+  emit(
+    '            (local.set $at (i32.add (local.get $cols) (i32.shl (i32.add (i32.mul (local.get $row) (local.get $ld)) (i32.mul (local.get $oy) (local.get $outW))) (i32.const 2))))',
+  );
+  emit('            (local.set $ox (i32.const 0))');
+  emit('            (block $doneOx (loop $outColumn');
+  emit('              (br_if $doneOx (i32.ge_u (local.get $ox) (local.get $outW)))');
+  emit(
+    '              (local.set $ix (i32.add (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $left)) (i32.mul (local.get $kx) (local.get $dw))))',
+  );
+  for (const line of body) emit(`              ${line}`);
+  emit('              (local.set $at (i32.add (local.get $at) (i32.const 4)))');
+  emit('              (local.set $ox (i32.add (local.get $ox) (i32.const 1)))');
+  emit('              (br $outColumn)))');
+  emit('            (local.set $oy (i32.add (local.get $oy) (i32.const 1)))');
+  emit('            (br $outRow)))');
+  emit('          (local.set $row (i32.add (local.get $row) (i32.const 1)))');
+  emit('          (local.set $kx (i32.add (local.get $kx) (i32.const 1)))');
+  emit('          (br $tapColumn)))');
+  emit('        (local.set $ky (i32.add (local.get $ky) (i32.const 1)))');
+  emit('        (br $tapRow)))');
+  emit('      (local.set $c (i32.add (local.get $c) (i32.const 1)))');
+  emit('      (br $channel)))');
+  emit('  )');
+  emit('');
+}
+// Unsigned comparisons test 0 <= iy < h and 0 <= ix < w at once.
+const inside =
+  '(i32.and (i32.lt_u (local.get $iy) (local.get $h)) (i32.lt_u (local.get $ix) (local.get $w)))';
+const pixel =
+  '(i32.add (local.get $input) (i32.shl (i32.add (i32.add (i32.mul (local.get $c) (local.get $plane)) (i32.mul (local.get $iy) (local.get $w))) (local.get $ix)) (i32.const 2)))';
+emit('  ;; f32: cols[row * ld + oy * outW + ox] = x[c][iy][ix], or 0 in the padding');
+convLoops('im2col_f32', [
+  `(if ${inside}`,
+  `  (then (f32.store (local.get $at) (f32.load ${pixel})))`,
+  '  (else (f32.store (local.get $at) (f32.const 0))))',
+]);
+emit('  ;; f32: x[c][iy][ix] += cols[row * ld + oy * outW + ox] for the taps inside the image');
+convLoops('col2im_add_f32', [
+  `(if ${inside}`,
+  `  (then (f32.store ${pixel} (f32.add (f32.load ${pixel}) (f32.load (local.get $at))))))`,
+]);
+
 emit(')');
 
 const target = fileURLToPath(new URL('../src/wasm/elementwise.wat', import.meta.url));

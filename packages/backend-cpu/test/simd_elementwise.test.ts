@@ -1,5 +1,5 @@
 import '../src/register.js';
-import { Generator, randn, type Tensor, where } from '@metagrad/core';
+import { type Conv2DAttrs, Generator, randn, runKernel, type Tensor, where } from '@metagrad/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getCpuOptions, setCpuOptions } from '../src/index.js';
 
@@ -96,6 +96,29 @@ describe.each(['float32', 'float64'] as const)('%s element-wise SIMD loops', (dt
       x.sum([0, 2]),
       x.sum([1, 2]),
       x.sum([0, 1]),
+    ]);
+    expect(simd).toEqual(plain);
+  });
+});
+
+describe('float32 im2col and col2im SIMD loops', () => {
+  // Strided, padded, dilated and grouped: every branch of the unfolding.
+  const cases = [
+    { input: [3, 4, 9, 8], filter: [6, 4, 3, 3], stride: [2, 2], padding: [1, 1, 1, 1] },
+    { input: [2, 4, 9, 8], filter: [6, 2, 3, 2], stride: [2, 1], padding: [0, 2, 1, 0] },
+  ];
+  it.each(cases)('conv $input $filter stride $stride', ({ input, filter, stride, padding }) => {
+    const groups = input[1] / filter[1];
+    const dilation = groups === 1 ? [1, 1] : [2, 1];
+    const attrs = { stride, padding, dilation, groups } as Conv2DAttrs;
+    const x = randn(input, { generator, dtype: 'float32' });
+    const w = randn(filter, { generator, dtype: 'float32' });
+    const y = runKernel('Conv2D', [x, w], attrs);
+    const dy = randn(y.shape, { generator, dtype: 'float32' });
+    const { simd, plain } = bothPaths(() => [
+      runKernel('Conv2D', [x, w], attrs),
+      runKernel('Conv2DBackpropInput', [dy, w], { ...attrs, inputShape: input }),
+      runKernel('Conv2DBackpropFilter', [x, dy], { ...attrs, filterShape: filter }),
     ]);
     expect(simd).toEqual(plain);
   });

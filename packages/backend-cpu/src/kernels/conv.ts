@@ -1,5 +1,6 @@
 import type { KernelImpl, TypedArray } from '@metagrad/core';
 import { allocate, output, valuesOf } from '../backend.js';
+import { allocateOutput, release } from '../pool.js';
 import { gemm, type MatrixView } from './gemm.js';
 import { gemmF32 } from './gemm_f32.js';
 import { type ConvGeometry, col2imAdd, convGeometry, type FloatArray, im2col } from './im2col.js';
@@ -33,12 +34,19 @@ const CHUNK_ELEMENTS_F32 = 1 << 18;
  * gradient).
  */
 const scratch64 = { columns: new Float64Array(0), outputRows: new Float64Array(0) };
-const scratch32 = { columns: new Float32Array(0), outputRows: new Float32Array(0) };
+const scratch32: Record<keyof typeof scratch64, Float32Array<ArrayBufferLike>> = {
+  columns: new Float32Array(0),
+  outputRows: new Float32Array(0),
+};
 
 /** Returns a scratch buffer of `size` elements, float32 when `float32` is set, else float64. */
 function buffer(float32: boolean, name: keyof typeof scratch64, size: number): FloatArray {
   if (float32) {
-    if (scratch32[name].length < size) scratch32[name] = new Float32Array(size);
+    // In the tensor heap where there is room, so that im2col runs on its WebAssembly loop.
+    if (scratch32[name].length < size) {
+      release(scratch32[name]);
+      scratch32[name] = allocateOutput('float32', size, false) as Float32Array;
+    }
     return scratch32[name];
   }
   if (scratch64[name].length < size) scratch64[name] = new Float64Array(size);

@@ -1,4 +1,5 @@
 import type { Conv2DAttrs, TypedArray } from '@metagrad/core';
+import { simdLoops } from './simd_rows.js';
 
 /** A column matrix or an accumulator of the convolutions: float32 or float64 elements. */
 export type FloatArray = Float32Array | Float64Array;
@@ -51,6 +52,25 @@ export function convGeometry(
   };
 }
 
+/** Lists the geometry in the order of the WebAssembly loops' parameters (elementwise_runtime.ts). */
+function sizes(g: ConvGeometry): number[] {
+  return [
+    g.cPerGroup,
+    g.h,
+    g.w,
+    g.kh,
+    g.kw,
+    g.outH,
+    g.outW,
+    g.stride[0],
+    g.stride[1],
+    g.dilation[0],
+    g.dilation[1],
+    g.top,
+    g.left,
+  ];
+}
+
 /**
  * The output columns [start, end) whose input column `ox * sw - left + kx * dw` lies inside
  * the image, so the copy loops need no bounds test.
@@ -78,6 +98,11 @@ export function im2col(
   ld: number,
   colBase: number,
 ): void {
+  const unfold = simdLoops(input, cols)?.unfold;
+  if (unfold) {
+    unfold.im2col(input.byteOffset + 4 * inBase, cols.byteOffset + 4 * colBase, ld, ...sizes(g));
+    return;
+  }
   // With unit strides and output rows as wide as input rows, each row of the column matrix is
   // one contiguous span of the input channel, apart from the padding.
   const dense = g.stride[0] === 1 && g.stride[1] === 1 && g.outW === g.w;
@@ -174,6 +199,11 @@ export function col2imAdd(
   acc: FloatArray,
   inBase: number,
 ): void {
+  const unfold = simdLoops(acc, cols)?.unfold;
+  if (unfold) {
+    unfold.col2imAdd(acc.byteOffset + 4 * inBase, cols.byteOffset + 4 * colBase, ld, ...sizes(g));
+    return;
+  }
   const [sh, sw] = g.stride;
   const [dh, dw] = g.dilation;
   let row = 0;

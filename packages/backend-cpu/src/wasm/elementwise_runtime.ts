@@ -6,6 +6,8 @@ import type { TensorHeap } from './heap.js';
 type BinaryLoop = (a: number, b: number, out: number, n: number) => void;
 /** A loop with a number operand: (a, value, out, n) or (value, b, out, n). */
 type ScalarLoop = (first: number, second: number, out: number, n: number) => void;
+/** A loop of the convolution: byte offsets, a row stride and 13 sizes of the geometry. */
+type ConvLoop = (...args: number[]) => void;
 /** A loop over one array: (a, out, n). */
 type UnaryLoop = (a: number, out: number, n: number) => void;
 
@@ -30,6 +32,11 @@ export interface ElementwiseLoops {
   sum: (a: number, n: number) => number;
   /** acc[i] += a[i] into a float64 array: (a, acc, n). */
   addRows: UnaryLoop;
+  /**
+   * im2col and its adjoint for one image, float32 storage only: (input, cols, ld, then the
+   * geometry channels, h, w, kh, kw, outH, outW, sh, sw, dh, dw, top, left), offsets in bytes.
+   */
+  unfold: { im2col: ConvLoop; col2imAdd: ConvLoop } | null;
   /** exp, sigmoid and tanh by the method of float32_math.ts: float32 storage only. */
   transcendental: Record<'exp' | 'sigmoid' | 'tanh', UnaryLoop> | null;
 }
@@ -88,6 +95,8 @@ export function instantiateWasmElementwise(heap: TensorHeap | null): WasmElement
       whereScalarA: exports[`where_scalar_a_${type}`],
       sum: exports[`sum_${type}`] as unknown as (a: number, n: number) => number,
       addRows: exports[`add_rows_${type}`],
+      unfold:
+        type === 'f32' ? { im2col: exports.im2col_f32, col2imAdd: exports.col2im_add_f32 } : null,
       transcendental:
         type === 'f32'
           ? { exp: exports.exp_f32, sigmoid: exports.sigmoid_f32, tanh: exports.tanh_f32 }
