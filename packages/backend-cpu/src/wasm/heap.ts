@@ -2,8 +2,8 @@ import type { DType, TypedArray } from '@metagrad/core';
 
 /**
  * Bytes of WebAssembly memory reserved for tensor storage. A WebAssembly memory cannot grow
- * without detaching every view of it, so its size is fixed when it is created. Engines commit
- * pages only when they are first written, so the reservation costs address space, not RAM.
+ * without detaching every view of it, so its size is fixed when it is created. Node on Linux
+ * commits pages only when they are first written, so the reservation costs address space.
  */
 export const HEAP_BYTES = 512 * 1024 * 1024;
 /** Blocks start at multiples of 16 bytes, the width of a SIMD vector. */
