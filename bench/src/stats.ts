@@ -50,6 +50,12 @@ export interface RunPolicy {
   budgetMs: number;
   /** A setup or warm-up run longer than this is stopped, and the entry is reported as over the cap. */
   capMs: number;
+  /**
+   * Warm-up: a run that is not slow is repeated until at least 2 runs and this many
+   * milliseconds have passed, or `warmupRuns` runs.
+   */
+  warmupBudgetMs: number;
+  warmupRuns: number;
 }
 
 export const DEFAULT_POLICY: RunPolicy = {
@@ -58,6 +64,8 @@ export const DEFAULT_POLICY: RunPolicy = {
   slowRunMs: 10_000,
   budgetMs: 40_000,
   capMs: 30_000,
+  warmupBudgetMs: 3_000,
+  warmupRuns: 100,
 };
 
 /** Decides the number of timed runs for one system, and whether the time budget cut it short. */

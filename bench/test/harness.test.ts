@@ -8,7 +8,7 @@ import type { Workload } from '../src/workloads.js';
 
 const workload: Workload = { id: 'matmul256', title: 'tiny', check: 'second-order' };
 const reference: Reference = { names: ['w'], gradient: Float64Array.from([3, 4]), orderGap: 0.5 };
-const policy = { ...DEFAULT_POLICY, runs: 4, budgetMs: 60_000 };
+const policy = { ...DEFAULT_POLICY, runs: 4, budgetMs: 60_000, warmupRuns: 2 };
 const inputs = () => ({
   a: { shape: [1], data: new Float64Array(1) },
   b: { shape: [1], data: new Float64Array(1) },
@@ -91,6 +91,20 @@ describe('runWorkload', () => {
       expect(entry.status).toBe('ok');
       expect(entry.timing?.runs).toBe(4);
     }
+  });
+
+  it('warms up for the warm-up time or run count', async () => {
+    const log: string[] = [];
+    const fast = fakeSystem('a', [3, 4], log);
+    // Runs of about 0 ms never fill a 3 s warm-up time, so the run count ends it.
+    const counted = { ...policy, warmupRuns: 7, warmupBudgetMs: 3_000 };
+    await runWorkload(workload, [runner(fast)], reference, counted);
+    expect(log.length).toBe(7 + counted.runs);
+    // With no warm-up time, two runs are still made.
+    log.length = 0;
+    const timed = { ...policy, warmupRuns: 100, warmupBudgetMs: 0 };
+    await runWorkload(workload, [runner(fakeSystem('b', [3, 4], log))], reference, timed);
+    expect(log.length).toBe(2 + timed.runs);
   });
 
   it('reports unsupported and failed systems with the error', async () => {
