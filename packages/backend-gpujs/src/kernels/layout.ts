@@ -111,8 +111,13 @@ function concatGroup(
   });
 }
 
-/** `c * scale + offset` as source, without the no-op parts. */
+/**
+ * `c * scale + offset` as source, without the no-op parts. A constant coordinate (a size-1
+ * axis reads '0') folds to a literal: gpu.js compiles an index such as `(0 + 5)` to a GLSL int
+ * expression, which its texture lookup does not accept, while a literal `5` compiles.
+ */
 export function affine(c: string, scale: number, offset: number): string {
+  if (/^\d+$/.test(c)) return String(Number(c) * scale + offset);
   const scaled = scale === 1 ? c : `${c} * ${scale}`;
   if (offset === 0) return scaled;
   return offset > 0 ? `(${scaled} + ${offset})` : `(${scaled} - ${-offset})`;

@@ -414,6 +414,14 @@ export const KERNEL_CASES: KernelCase[] = [
     EXACT,
   ),
   kernelCase(
+    // Every coordinate of the read is a constant, as in an LSTM's last hidden unit.
+    'slice of one element behind a size-1 axis',
+    'Slice',
+    (g) => [normal([1, 6])(g)],
+    { begin: [0, 5], size: [1, 1], step: [1, 1] },
+    EXACT,
+  ),
+  kernelCase(
     'pad with -1',
     'Pad',
     (g) => [normal([2, 3])(g)],
