@@ -28,7 +28,12 @@ export interface GradNode {
    * along `axis`. The backward pass joins the gradients of several such slices of one tensor
    * with one concat, where calling `backward` would pad each to full size and add them.
    */
-  sliceOf?: { readonly axis: number; readonly start: number };
+  sliceOf?: {
+    /** The axis along which the slice was taken. */
+    readonly axis: number;
+    /** The index along `axis` of the slice's first element. */
+    readonly start: number;
+  };
   /**
    * Set on a product of two matrices whose gradient for `inputs[1]` is `left^T right`, with
    * [left, right] from `factors`. The backward pass stacks the factors of all such products that
@@ -36,7 +41,9 @@ export interface GradNode {
    * `inputs[0]` instead of `backward`.
    */
   productOf?: {
+    /** Computes the gradient of `inputs[0]`. */
     readonly first: (dy: Tensor, inputs: readonly Tensor[]) => Tensor;
+    /** Returns [left, right] such that the gradient of `inputs[1]` is `left^T right`. */
     readonly factors: (dy: Tensor, inputs: readonly Tensor[]) => [Tensor, Tensor];
   };
 }
