@@ -40,13 +40,21 @@ export function allocateOutput(dtype: DType, size: number, zeroed = true): Typed
 
 /**
  * Returns a copy of a user's array in storage that the backend owns, in the tensor heap when it
- * has room, so that the SIMD kernels also apply to tensors made from user data.
+ * has room, so that the SIMD kernels also apply to tensors made from user data. When the heap
+ * is full, an array of the dtype's type is kept as it is.
  */
 export function adoptInput(values: TypedArray, dtype: DType): TypedArray {
   const copy = tensorHeap?.allocate(dtype, values.length, false);
-  if (!copy) return values;
-  copy.set(values);
-  return copy;
+  if (copy) {
+    copy.set(values);
+    return copy;
+  }
+  if (dtypeOf(values) === dtype) return values;
+  // An array of another type is converted as the heap copy would be, so that the values of a
+  // tensor do not depend on whether the heap had room.
+  const converted = allocateTypedArray(dtype, values.length);
+  converted.set(values);
+  return converted;
 }
 
 /** Takes back the array of a disposed tensor, if a kernel allocated it and the pool has room. */

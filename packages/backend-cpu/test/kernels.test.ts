@@ -6,6 +6,7 @@ import {
   cos,
   exp,
   expand,
+  full,
   Generator,
   matmul,
   max,
@@ -166,5 +167,15 @@ describe('float32 accuracy', () => {
     let exact = 0;
     for (const v of x.dataSync()) exact += v;
     expect(Math.abs(got - exact) / Math.abs(exact)).toBeLessThan(1e-6);
+  });
+});
+
+describe('negative zero operands', () => {
+  it('full and number operands keep -0', () => {
+    const filled = Array.from(full([2], -0, { dtype: 'float32' }).dataSync());
+    expect(filled.every((v) => Object.is(v, -0))).toBe(true);
+    const x = tensor([-0, 1], { dtype: 'float32' });
+    expect(Array.from(x.div(-0).dataSync())).toEqual([Number.NaN, -Infinity]);
+    expect(Object.is(x.mul(-0).dataSync()[1], -0)).toBe(true);
   });
 });

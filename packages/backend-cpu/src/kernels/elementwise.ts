@@ -437,6 +437,7 @@ export const cast: KernelImpl<'Cast'> = ([x], { dtype }) => {
 
 export const fill: KernelImpl<'Fill'> = (_, { shape, dtype, value }) => {
   const out = allocate(dtype, sizeOf(shape));
-  if (value !== 0) out.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
+  // Object.is tells -0 from the +0 that a fresh array holds, so full(shape, -0) keeps its sign.
+  if (!Object.is(value, 0)) out.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
   return output(out, shape, dtype);
 };
