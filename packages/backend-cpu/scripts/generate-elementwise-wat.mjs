@@ -247,7 +247,7 @@ const LN2_HI = 0.6931471803691238;
 const LN2_LO = 1.9082149292705877e-10;
 const EXP_TAYLOR = [2, 6, 24, 120, 720, 5040, 40320, 362880, 3628800, 39916800].map((n) => 1 / n);
 
-/** The float64 operations of one element (scalar) or of two (f64x2), as s-expressions. */
+/** Returns builders of the float64 operations on one element (scalar) or two (f64x2). */
 function float64Ops(vector) {
   const ty = vector ? 'f64x2' : 'f64';
   const c = (value) => (vector ? `(f64x2.splat (f64.const ${value}))` : `(f64.const ${value})`);
@@ -280,7 +280,7 @@ function reduceAndExpand({ c, op }) {
   return lines;
 }
 
-/** The result of `fn` from $x, as a list of statements that end by leaving it in $e. */
+/** Returns the statements that compute `fn` of $x and leave the result in $e. */
 function transcendental(fn, vector) {
   const ops = float64Ops(vector);
   const { c, op, pow2 } = ops;
@@ -308,7 +308,7 @@ function transcendental(fn, vector) {
 }
 
 // Each element's value is a chain of about 30 dependent operations, so the main loop runs four
-// independent pairs of elements (8 per iteration) to keep the multipliers busy; single pairs
+// independent pairs of elements (8 per iteration) to keep the multipliers busy. Single pairs
 // and a last scalar element follow.
 const CHAINS = ['a0', 'a1', 'a2', 'a3'];
 const LOCALS = ['x', 'y', 'k', 'r', 'p', 'q', 's', 'e'];
@@ -362,8 +362,8 @@ for (const fn of ['exp', 'sigmoid', 'tanh']) {
 // im2col and its adjoint on float32 storage, as im2col.ts computes them element by element
 // (see there): one image's channels [0, cPerGroup) at byte offset $input, into the column
 // block at $cols whose rows are $ld elements apart. Taps that fall in the padding are 0 in
-// the columns and are skipped by the adjoint; the test is a branch, which only the edges of
-// the image take.
+// the columns and are skipped by the adjoint. The test is a branch, taken only at the edges
+// of the image.
 const GEOMETRY = [
   'channels',
   'h',
@@ -379,6 +379,8 @@ const GEOMETRY = [
   'top',
   'left',
 ];
+
+/** Emits the loops over channel, tap and output pixel, with `body` as the statements per tap. */
 function convLoops(name, body) {
   const params = ['input', 'cols', 'ld', ...GEOMETRY].map((p) => `(param $${p} i32)`).join(' ');
   emit(`  (func (export "${name}") ${params}`);

@@ -437,7 +437,9 @@ export const cast: KernelImpl<'Cast'> = ([x], { dtype }) => {
 
 export const fill: KernelImpl<'Fill'> = (_, { shape, dtype, value }) => {
   const out = allocate(dtype, sizeOf(shape));
-  // Object.is tells -0 from the +0 that a fresh array holds, so full(shape, -0) keeps its sign.
-  if (!Object.is(value, 0)) out.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
+  // A fresh array contains +0. Object.is separates -0 from +0, so full(shape, -0) keeps its sign.
+  if (Object.is(value, 0)) return output(out, shape, dtype);
+  if (dtype === 'bool') out.fill(value ? 1 : 0);
+  else out.fill(value);
   return output(out, shape, dtype);
 };
