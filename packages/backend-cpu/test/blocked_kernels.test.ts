@@ -50,10 +50,14 @@ function referenceMatmul(
 function matmulSuite(): void {
   // Sizes around and past the register tiles (4 x 4 for float64, 4 x 8 for float32), the
   // packed depth (256 for float64, 512 for float32), the packed rows (128) and the packed
-  // columns (1024).
+  // columns (1024). Float32 products of up to 2^16 multiply-adds run unpacked on 4 x 4 tiles,
+  // whose last tile overlaps the one before it when m or n is not a multiple of 4.
   const sizes: [number, number, number][] = [
     [1, 1, 1],
+    [2, 7, 3],
     [3, 5, 7],
+    [10, 40, 41],
+    [17, 9, 5],
     [4, 4, 4],
     [5, 9, 17],
     [9, 257, 6],

@@ -1,6 +1,8 @@
 import type { KernelImpl, TypedArray } from '@metagrad/core';
 import { broadcastShapes, sizeOf } from '@metagrad/core';
 import { allocate, output, valuesOf } from '../backend.js';
+import { activeWasmElementwise } from '../options.js';
+import type { SmallProductLoop } from '../wasm/elementwise_runtime.js';
 import { gemm, type MatrixView } from './gemm.js';
 import { gemmF32 } from './gemm_f32.js';
 import { broadcastOffsets } from './strides.js';
@@ -47,9 +49,26 @@ export const matMul: KernelImpl<'MatMul'> = ([x, y], { transposeA, transposeB })
     colStride: transposeB ? k : 1,
   };
   const small = m * n * k <= SMALL_PRODUCT || n === 1 || k === 1;
+  const unpacked = float32Out && m * n * k <= UNPACKED_PRODUCT_F32 ? heapProduct(a, b, out) : null;
   for (let batch = 0; batch < batches; batch++) {
     a.offset = batchA[batch] * m * k;
     b.offset = batchB[batch] * k * n;
+    if (unpacked) {
+      // Byte offsets of float32 elements.
+      unpacked(
+        a.data.byteOffset + a.offset * 4,
+        b.data.byteOffset + b.offset * 4,
+        out.byteOffset + batch * m * n * 4,
+        m,
+        n,
+        k,
+        a.rowStride,
+        a.colStride,
+        b.rowStride,
+        b.colStride,
+      );
+      continue;
+    }
     if (small) {
       if (float32Out) smallProductF32(m, n, k, a, b, out, batch * m * n);
       else smallProduct(m, n, k, a, b, out, batch * m * n);
@@ -68,6 +87,22 @@ export const matMul: KernelImpl<'MatMul'> = ([x, y], { transposeA, transposeB })
 
 /** Below this many multiply-adds per matrix (or for a vector operand), packing costs more than it saves. */
 const SMALL_PRODUCT = 1024;
+
+/**
+ * Float32 products of up to this many multiply-adds per matrix run on small_gemm.wat's loop,
+ * which reads the operands in place, when all three arrays lie in the tensor heap.
+ */
+const UNPACKED_PRODUCT_F32 = 1 << 16;
+
+/** Returns small_gemm.wat's product when A, B and C are float32 arrays in the tensor heap, else null. */
+function heapProduct(a: MatrixView, b: MatrixView, c: TypedArray): SmallProductLoop | null {
+  const wasm = activeWasmElementwise();
+  if (!wasm || !(c instanceof Float32Array) || c.buffer !== wasm.heap.buffer) return null;
+  for (const { data } of [a, b]) {
+    if (!(data instanceof Float32Array) || data.buffer !== wasm.heap.buffer) return null;
+  }
+  return wasm.smallProductF32;
+}
 
 /**
  * out[at + i * n + j] = sum over p of A[i, p] B[p, j], each sum in float64 in the order

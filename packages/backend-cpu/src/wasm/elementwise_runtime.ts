@@ -1,6 +1,7 @@
 import type { CompareOp, TypedArray } from '@metagrad/core';
 import { ELEMENTWISE_WASM_BASE64 } from './elementwise_wasm.js';
 import type { TensorHeap } from './heap.js';
+import { SMALL_GEMM_WASM_BASE64 } from './small_gemm_wasm.js';
 
 /** A loop of elementwise.wat over two arrays: (a, b, out, n) in byte offsets and elements. */
 type BinaryLoop = (a: number, b: number, out: number, n: number) => void;
@@ -41,11 +42,30 @@ export interface ElementwiseLoops {
   transcendental: Record<'exp' | 'sigmoid' | 'tanh', UnaryLoop> | null;
 }
 
+/**
+ * small_gemm.wat's product, C = A B in float32 read in place: byte offsets of A, B and C, then
+ * m, n, k, and the row and column strides of A and of B in elements.
+ */
+export type SmallProductLoop = (
+  a: number,
+  b: number,
+  c: number,
+  m: number,
+  n: number,
+  k: number,
+  aRow: number,
+  aCol: number,
+  bRow: number,
+  bCol: number,
+) => void;
+
 /** The loops by dtype, for tensors stored in one tensor heap. */
 export interface WasmElementwise {
   readonly heap: TensorHeap;
   readonly float32: ElementwiseLoops;
   readonly float64: ElementwiseLoops;
+  /** Float32 products without packing, for small matrices. */
+  readonly smallProductF32: SmallProductLoop;
 }
 
 interface WebAssemblyModuleApi {
@@ -61,9 +81,13 @@ export function instantiateWasmElementwise(heap: TensorHeap | null): WasmElement
   const api = (globalThis as { WebAssembly?: WebAssemblyModuleApi }).WebAssembly;
   if (!api || !heap) return null;
   try {
-    const bytes = Uint8Array.from(atob(ELEMENTWISE_WASM_BASE64), (ch) => ch.charCodeAt(0));
-    const instance = new api.Instance(new api.Module(bytes), { env: { memory: heap.memory } });
-    const exports = instance.exports as Record<string, (...args: number[]) => void>;
+    const instantiate = (base64: string) => {
+      const bytes = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
+      const instance = new api.Instance(new api.Module(bytes), { env: { memory: heap.memory } });
+      return instance.exports as Record<string, (...args: number[]) => void>;
+    };
+    const exports = instantiate(ELEMENTWISE_WASM_BASE64);
+    const products = instantiate(SMALL_GEMM_WASM_BASE64);
     const loops = (type: 'f32' | 'f64'): ElementwiseLoops => ({
       binary: {
         add: exports[`add_${type}`],
@@ -102,7 +126,12 @@ export function instantiateWasmElementwise(heap: TensorHeap | null): WasmElement
           ? { exp: exports.exp_f32, sigmoid: exports.sigmoid_f32, tanh: exports.tanh_f32 }
           : null,
     });
-    return { heap, float32: loops('f32'), float64: loops('f64') };
+    return {
+      heap,
+      float32: loops('f32'),
+      float64: loops('f64'),
+      smallProductF32: products.smallProductF32 as SmallProductLoop,
+    };
   } catch {
     return null;
   }
