@@ -126,10 +126,18 @@ for (const [t, { lanes, size, vec, load, store }] of Object.entries(TYPES)) {
   }
 
   emit(`  ;; ${t}: out[i] = a[i] (op) b[i] or a[i] (op) value as bytes 0 or 1 (bool storage)`);
+  // The vector loops gather the first byte of each lane's all-ones or all-zero mask, keep its
+  // low bit and store one byte per lane.
+  const firstBytes = t === 'f32' ? '0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0' : '0 8 0 0 0 0 0 0 0 0 0 0 0 0 0 0';
+  const storeBytes = t === 'f32' ? 'v128.store32_lane 0' : 'v128.store16_lane 0';
+  const bits = (maskVector) =>
+    `(${storeBytes} (local.get $out) (v128.and (i8x16.shuffle ${firstBytes} ${maskVector} ${maskVector}) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))`;
   for (const [op, instr] of Object.entries(COMPARISONS)) {
     loop({
       name: `${op}_${t}`,
       params: '(param $a i32) (param $b i32) (param $out i32)',
+      lanes,
+      vector: bits(`(${vec}.${instr} ${va} ${vb})`),
       scalar: `(i32.store8 (local.get $out) (${t}.${instr} ${a} ${b}))`,
       pointers: [
         ['a', size],
@@ -140,6 +148,8 @@ for (const [t, { lanes, size, vec, load, store }] of Object.entries(TYPES)) {
     loop({
       name: `${op}_scalar_${t}`,
       params: `(param $a i32) (param $value ${t}) (param $out i32)`,
+      lanes,
+      vector: bits(`(${vec}.${instr} ${va} ${splat})`),
       scalar: `(i32.store8 (local.get $out) (${t}.${instr} ${a} (local.get $value)))`,
       pointers: [
         ['a', size],
@@ -151,11 +161,18 @@ for (const [t, { lanes, size, vec, load, store }] of Object.entries(TYPES)) {
   emit(
     `  ;; ${t}: out[i] = c[i] ? a[i] : b[i], with a or b a single value in the scalar variants.`,
   );
-  emit('  ;; `select` picks without a branch, so the time does not depend on the condition.');
+  emit('  ;; Each condition byte widens to a lane mask for bitselect, and the rest use `select`.');
   const c = '(i32.load8_u (local.get $c))';
+  // The lanes' condition bytes, widened to all-ones or all-zero lanes of the element width.
+  const mask =
+    t === 'f32'
+      ? '(i32x4.ne (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero (local.get $c)))) (v128.const i32x4 0 0 0 0))'
+      : '(i64x2.extend_low_i32x4_s (i32x4.ne (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load16_splat (local.get $c)))) (v128.const i32x4 0 0 0 0)))';
   loop({
     name: `where_${t}`,
     params: '(param $c i32) (param $a i32) (param $b i32) (param $out i32)',
+    lanes,
+    vector: `(v128.store (local.get $out) (v128.bitselect ${va} ${vb} ${mask}))`,
     scalar: `(${store} (local.get $out) (select ${a} ${b} ${c}))`,
     pointers: [
       ['c', 1],
@@ -167,6 +184,8 @@ for (const [t, { lanes, size, vec, load, store }] of Object.entries(TYPES)) {
   loop({
     name: `where_scalar_b_${t}`,
     params: `(param $c i32) (param $a i32) (param $value ${t}) (param $out i32)`,
+    lanes,
+    vector: `(v128.store (local.get $out) (v128.bitselect ${va} ${splat} ${mask}))`,
     scalar: `(${store} (local.get $out) (select ${a} (local.get $value) ${c}))`,
     pointers: [
       ['c', 1],
@@ -177,6 +196,8 @@ for (const [t, { lanes, size, vec, load, store }] of Object.entries(TYPES)) {
   loop({
     name: `where_scalar_a_${t}`,
     params: `(param $c i32) (param $value ${t}) (param $b i32) (param $out i32)`,
+    lanes,
+    vector: `(v128.store (local.get $out) (v128.bitselect ${splat} ${vb} ${mask}))`,
     scalar: `(${store} (local.get $out) (select (local.get $value) ${b} ${c}))`,
     pointers: [
       ['c', 1],
@@ -210,7 +231,7 @@ for (const [t, { size }] of Object.entries(TYPES)) {
         ]
       : ['(v128.load (local.get $a))', '(v128.load offset=16 (local.get $a))'];
   emit(`  ;; ${t}: returns the sum of n elements from a (see the order above)`);
-  emit(`  (func (export "sum_${t}") (param $a i32) (param $n i32) (result f64)`);
+  emit(`  (func $sum_${t} (export "sum_${t}") (param $a i32) (param $n i32) (result f64)`);
   emit('    (local $i i32) (local $v v128) (local $s01 v128) (local $s23 v128) (local $total f64)');
   emit('    (block $doneVector (loop $vector');
   emit(
@@ -240,6 +261,76 @@ for (const [t, { size }] of Object.entries(TYPES)) {
   emit('    (local.get $total))');
   emit('');
 }
+// Several contiguous runs of n elements, each summed as above and added to its own float64
+// accumulator: acc[r] += sum(a[r * n], ..., a[r * n + n - 1]) for r < rows. A reduction of
+// [outer, rows, n] over its first and last axes makes one call per outer index.
+for (const [t, { size }] of Object.entries(TYPES)) {
+  emit(`  ;; ${t}: acc[r] += sum of row r of a, for rows of n elements`);
+  emit(
+    `  (func (export "sum_rows_${t}") (param $a i32) (param $acc i32) (param $rows i32) (param $n i32)`,
+  );
+  emit('    (local $r i32)');
+  emit('    (block $done (loop $row');
+  emit('      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))');
+  emit(
+    `      (f64.store (local.get $acc) (f64.add (f64.load (local.get $acc)) (call $sum_${t} (local.get $a) (local.get $n))))`,
+  );
+  emit(`      (local.set $a (i32.add (local.get $a) (i32.mul (local.get $n) (i32.const ${size}))))`);
+  emit('      (local.set $acc (i32.add (local.get $acc) (i32.const 8)))');
+  emit('      (local.set $r (i32.add (local.get $r) (i32.const 1)))');
+  emit('      (br $row)))');
+  emit('  )');
+  emit('');
+}
+
+// Arithmetic of a [rows, n] block with one value per row, as a channel vector [C] broadcast over
+// [C, H * W]: out[r, i] = a[r, i] (op) b[r], or b[r] (op) a[r, i] in the `_from_` variants.
+// One call replaces a call of the scalar loops per row, whose cost dominates short rows.
+for (const [t, { lanes, size, vec, load, store }] of Object.entries(TYPES)) {
+  const variants = [
+    ...ARITHMETIC.map((op) => [`${op}_row_values_${t}`, op, false]),
+    ...['sub', 'div'].map((op) => [`${op}_from_row_values_${t}`, op, true]),
+  ];
+  emit(`  ;; ${t}: out[r, i] = a[r, i] (op) b[r], and b[r] (op) a[r, i] in the _from_ variants`);
+  for (const [name, op, fromValue] of variants) {
+    const operands = (x, v) => (fromValue ? `${v} ${x}` : `${x} ${v}`);
+    emit(
+      `  (func (export "${name}") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)`,
+    );
+    emit('    (local $r i32) (local $i i32) (local $value ' + t + ') (local $splat v128)');
+    emit('    (block $doneRows (loop $row');
+    emit('      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))');
+    emit(`      (local.set $value (${load} (local.get $b)))`);
+    emit(`      (local.set $splat (${vec}.splat (local.get $value)))`);
+    emit('      (local.set $i (i32.const 0))');
+    emit('      (block $doneVector (loop $vector');
+    emit(
+      `        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const ${lanes})) (local.get $n)))`,
+    );
+    emit(
+      `        (v128.store (local.get $out) (${vec}.${op} ${operands('(v128.load (local.get $a))', '(local.get $splat)')}))`,
+    );
+    emit(`        (local.set $a (i32.add (local.get $a) (i32.const ${size * lanes})))`);
+    emit(`        (local.set $out (i32.add (local.get $out) (i32.const ${size * lanes})))`);
+    emit(`        (local.set $i (i32.add (local.get $i) (i32.const ${lanes})))`);
+    emit('        (br $vector)))');
+    emit('      (block $doneScalar (loop $scalar');
+    emit('        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))');
+    emit(
+      `        (${store} (local.get $out) (${t}.${op} ${operands(`(${load} (local.get $a))`, '(local.get $value)')}))`,
+    );
+    emit(`        (local.set $a (i32.add (local.get $a) (i32.const ${size})))`);
+    emit(`        (local.set $out (i32.add (local.get $out) (i32.const ${size})))`);
+    emit('        (local.set $i (i32.add (local.get $i) (i32.const 1)))');
+    emit('        (br $scalar)))');
+    emit(`      (local.set $b (i32.add (local.get $b) (i32.const ${size})))`);
+    emit('      (local.set $r (i32.add (local.get $r) (i32.const 1)))');
+    emit('      (br $row)))');
+    emit('  )');
+    emit('');
+  }
+}
+
 // exp, sigmoid and tanh of float32 arrays, evaluated in float64 two elements at a time with the
 // operations of kernels/float32_math.ts in the same order (its header explains the method).
 const LOG2E = Math.LOG2E;

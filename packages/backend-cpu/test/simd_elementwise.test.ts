@@ -32,6 +32,8 @@ describe.each(['float32', 'float64'] as const)('%s element-wise SIMD loops', (dt
   const y = randn([7, 5, 13], { generator, dtype }).mul(3);
   const row = randn([1, 5, 13], { generator, dtype });
   const column = randn([7, 5, 1], { generator, dtype });
+  // One value per middle index, as a channel vector [1, C, 1, 1] over [N, C, H, W].
+  const channel = randn([5, 1], { generator, dtype });
   const scalar = randn([], { generator, dtype });
 
   it('runs on the SIMD path where available', () => {
@@ -41,7 +43,7 @@ describe.each(['float32', 'float64'] as const)('%s element-wise SIMD loops', (dt
 
   it('arithmetic in every layout', () => {
     const { simd, plain } = bothPaths(() =>
-      [y, row, column, scalar].flatMap((other) => [
+      [y, row, column, channel, scalar].flatMap((other) => [
         x.add(other),
         x.sub(other),
         x.mul(other),
@@ -72,7 +74,16 @@ describe.each(['float32', 'float64'] as const)('%s element-wise SIMD loops', (dt
   });
 
   it('comparisons and where', () => {
+    // Infinities and NaN (0 / 0) where |x| <= 1.5.
+    const special = x.div(x.abs().gt(1.5)).mul(x.gt(-0.5));
     const { simd, plain } = bothPaths(() => [
+      special.lt(y),
+      special.le(0),
+      special.eq(special),
+      special.ne(special),
+      special.ge(x),
+      special.gt(special),
+      where(special.ne(special), x, special),
       x.lt(y),
       x.le(column),
       x.gt(0),

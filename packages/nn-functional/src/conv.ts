@@ -158,9 +158,9 @@ function conv2dCore(x: Tensor, w: Tensor, attrs: Conv2DAttrs): Tensor {
     OP,
     [x, w],
     () => runKernel('Conv2D', [x, w], attrs, OP),
-    (dy, [x, w]) => [
-      conv2dBackpropInput(dy, w, attrs, x.shape),
-      conv2dBackpropFilter(x, dy, attrs, w.shape),
+    (dy, [x, w], _saved, needed) => [
+      needed?.[0] === false ? null : conv2dBackpropInput(dy, w, attrs, x.shape),
+      needed?.[1] === false ? null : conv2dBackpropFilter(x, dy, attrs, w.shape),
     ],
   );
 }
@@ -181,7 +181,10 @@ function conv2dBackpropInput(
     op,
     [dy, w],
     () => runKernel('Conv2DBackpropInput', [dy, w], { ...attrs, inputShape: [...inputShape] }, op),
-    (g, [dy, w]) => [conv2dCore(g, w, attrs), conv2dBackpropFilter(g, dy, attrs, w.shape)],
+    (g, [dy, w], _saved, needed) => [
+      needed?.[0] === false ? null : conv2dCore(g, w, attrs),
+      needed?.[1] === false ? null : conv2dBackpropFilter(g, dy, attrs, w.shape),
+    ],
   );
 }
 
@@ -198,7 +201,10 @@ function conv2dBackpropFilter(
     [x, dy],
     () =>
       runKernel('Conv2DBackpropFilter', [x, dy], { ...attrs, filterShape: [...filterShape] }, op),
-    (g, [x, dy]) => [conv2dBackpropInput(dy, g, attrs, x.shape), conv2dCore(x, g, attrs)],
+    (g, [x, dy], _saved, needed) => [
+      needed?.[0] === false ? null : conv2dBackpropInput(dy, g, attrs, x.shape),
+      needed?.[1] === false ? null : conv2dCore(x, g, attrs),
+    ],
   );
 }
 

@@ -1,8 +1,10 @@
 import type { BinaryOp, CompareOp, KernelImpl, TypedArray } from '@metagrad/core';
 import { broadcastShapes, sizeOf } from '@metagrad/core';
 import { allocate, allocateOverwritten, output, valuesOf } from '../backend.js';
+import type { ElementwiseLoops } from '../wasm/elementwise_runtime.js';
 import { reluInto, selectRow, wordsOf, wordsPerElement } from './bits.js';
 import { expForFloat32, sigmoidForFloat32, tanhForFloat32 } from './float32_math.js';
+import { rowBlocks } from './row_blocks.js';
 import {
   simdBinaryRow,
   simdCompareRow,
@@ -85,7 +87,7 @@ export const binary: KernelImpl<'Binary'> = ([x, y], { op }) => {
     if (!loops || !simdBinaryRow(loops, op, a, 0, 1, b, 0, 1, out, 0, n)) {
       denseRow(op, a, 0, b, 0, out, 0, n);
     }
-  } else {
+  } else if (!(loops && rowValuesBinary(loops, op, x.shape, y.shape, shape, a, b, out))) {
     const walk = new StridedRows(shape, [
       broadcastStrides(x.shape, shape),
       broadcastStrides(y.shape, shape),
@@ -104,6 +106,43 @@ export const binary: KernelImpl<'Binary'> = ([x, y], { op }) => {
   if (x.dtype === 'bool') for (let i = 0; i < n; i++) out[i] = out[i] !== 0 ? 1 : 0;
   return output(out, shape, x.dtype);
 };
+
+/**
+ * Runs a binary op whose one operand has the output's shape and the other one value per row of
+ * an [outer, rows, n] view (a channel vector), one SIMD call per outer index. Returns false
+ * for any other layout or op.
+ */
+function rowValuesBinary(
+  loops: ElementwiseLoops,
+  op: BinaryOp,
+  aShape: readonly number[],
+  bShape: readonly number[],
+  shape: readonly number[],
+  a: TypedArray,
+  b: TypedArray,
+  out: TypedArray,
+): boolean {
+  if (op !== 'add' && op !== 'sub' && op !== 'mul' && op !== 'div') return false;
+  const fullA = sameShape(aShape, shape);
+  const blocks = fullA
+    ? rowBlocks(bShape, shape)
+    : sameShape(bShape, shape)
+      ? rowBlocks(aShape, shape)
+      : null;
+  if (!blocks) return false;
+  const [full, values] = fullA ? [a, b] : [b, a];
+  // IEEE addition and multiplication commute exactly, so values on the left of them run the
+  // same loop as values on the right.
+  const loop =
+    fullA || op === 'add' || op === 'mul' ? loops.rowValues[op] : loops.rowValuesLeft[op];
+  const size = full.BYTES_PER_ELEMENT;
+  const block = blocks.rows * blocks.n * size;
+  for (let o = 0; o < blocks.outer; o++) {
+    const at = o * block;
+    loop(full.byteOffset + at, values.byteOffset, out.byteOffset + at, blocks.rows, blocks.n);
+  }
+  return true;
+}
 
 /** out[at + i] = a[ia + i * sa] (op) b[ib + i * sb] for i < n; a stride of 0 repeats a value. */
 function binaryRow(

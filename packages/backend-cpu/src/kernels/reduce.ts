@@ -1,7 +1,8 @@
-import type { KernelImpl, TensorInfo, TypedArray } from '@metagrad/core';
+import type { DType, KernelImpl, TensorInfo, TypedArray } from '@metagrad/core';
 import { sizeOf, stridesOf } from '@metagrad/core';
 import { allocate, allocateOverwritten, output, valuesOf } from '../backend.js';
 import { release } from '../pool.js';
+import { rowBlocks } from './row_blocks.js';
 import { simdLoops } from './simd_rows.js';
 import { StridedRows } from './strided_rows.js';
 import { offsetsFor } from './strides.js';
@@ -79,12 +80,28 @@ function sum(x: TensorInfo, axes: readonly number[]): TensorInfo {
   }
   const acc = allocate('float64', sizeOf(keptShape)) as Float64Array;
   const loops = simdLoops(a);
+  // The SIMD loops write acc in place, so it must be in the tensor heap too.
+  const simdAcc = loops !== null && acc.buffer === a.buffer;
+  const blocks = simdAcc
+    ? rowBlocks(
+        x.shape.map((d, i) => (axes.includes(i) ? 1 : d)),
+        x.shape,
+      )
+    : null;
+  if (loops && blocks) {
+    // Kept axes in one block between reduced ones, as a sum over all but the channels: one call
+    // per outer index sums its rows in the order of the walk below.
+    const { outer, rows, n } = blocks;
+    const size = a.BYTES_PER_ELEMENT;
+    for (let o = 0; o < outer; o++) {
+      loops.sumRows(a.byteOffset + o * rows * n * size, acc.byteOffset, rows, n);
+    }
+    return finishSum(acc, keptShape, x.dtype);
+  }
   const walk = new StridedRows(x.shape, [stridesOf(x.shape), outStrides]);
   const [sa, so] = walk.innerStrides;
   const length = walk.length;
   const size = a.BYTES_PER_ELEMENT;
-  // The SIMD loops write acc in place, so it must be in the tensor heap too.
-  const simdAcc = loops !== null && acc.buffer === a.buffer;
   for (let row = 0; row < walk.rows; row++) {
     const [ia, io] = walk.offsets;
     if (so === 0 && sa === 1 && loops) {
@@ -102,11 +119,16 @@ function sum(x: TensorInfo, axes: readonly number[]): TensorInfo {
     }
     walk.next();
   }
-  if (x.dtype === 'float64') return output(acc, keptShape, x.dtype);
-  const out = allocateOverwritten(x.dtype, acc.length);
+  return finishSum(acc, keptShape, x.dtype);
+}
+
+/** Returns the float64 sums as a tensor of `dtype`, rounding them once for float32. */
+function finishSum(acc: Float64Array, keptShape: number[], dtype: DType): TensorInfo {
+  if (dtype === 'float64') return output(acc, keptShape, dtype);
+  const out = allocateOverwritten(dtype, acc.length);
   out.set(acc);
   release(acc);
-  return output(out, keptShape, x.dtype);
+  return output(out, keptShape, dtype);
 }
 
 /**

@@ -276,6 +276,14 @@
   ;; f32: out[i] = a[i] (op) b[i] or a[i] (op) value as bytes 0 or 1 (bool storage)
   (func (export "lt_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (v128.store32_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0 (f32x4.lt (v128.load (local.get $a)) (v128.load (local.get $b))) (f32x4.lt (v128.load (local.get $a)) (v128.load (local.get $b)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f32.lt (f32.load (local.get $a)) (f32.load (local.get $b))))
@@ -287,6 +295,13 @@
 
   (func (export "lt_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (v128.store32_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0 (f32x4.lt (v128.load (local.get $a)) (f32x4.splat (local.get $value))) (f32x4.lt (v128.load (local.get $a)) (f32x4.splat (local.get $value)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f32.lt (f32.load (local.get $a)) (local.get $value)))
@@ -297,6 +312,14 @@
 
   (func (export "le_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (v128.store32_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0 (f32x4.le (v128.load (local.get $a)) (v128.load (local.get $b))) (f32x4.le (v128.load (local.get $a)) (v128.load (local.get $b)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f32.le (f32.load (local.get $a)) (f32.load (local.get $b))))
@@ -308,6 +331,13 @@
 
   (func (export "le_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (v128.store32_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0 (f32x4.le (v128.load (local.get $a)) (f32x4.splat (local.get $value))) (f32x4.le (v128.load (local.get $a)) (f32x4.splat (local.get $value)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f32.le (f32.load (local.get $a)) (local.get $value)))
@@ -318,6 +348,14 @@
 
   (func (export "gt_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (v128.store32_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0 (f32x4.gt (v128.load (local.get $a)) (v128.load (local.get $b))) (f32x4.gt (v128.load (local.get $a)) (v128.load (local.get $b)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f32.gt (f32.load (local.get $a)) (f32.load (local.get $b))))
@@ -329,6 +367,13 @@
 
   (func (export "gt_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (v128.store32_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0 (f32x4.gt (v128.load (local.get $a)) (f32x4.splat (local.get $value))) (f32x4.gt (v128.load (local.get $a)) (f32x4.splat (local.get $value)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f32.gt (f32.load (local.get $a)) (local.get $value)))
@@ -339,6 +384,14 @@
 
   (func (export "ge_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (v128.store32_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0 (f32x4.ge (v128.load (local.get $a)) (v128.load (local.get $b))) (f32x4.ge (v128.load (local.get $a)) (v128.load (local.get $b)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f32.ge (f32.load (local.get $a)) (f32.load (local.get $b))))
@@ -350,6 +403,13 @@
 
   (func (export "ge_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (v128.store32_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0 (f32x4.ge (v128.load (local.get $a)) (f32x4.splat (local.get $value))) (f32x4.ge (v128.load (local.get $a)) (f32x4.splat (local.get $value)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f32.ge (f32.load (local.get $a)) (local.get $value)))
@@ -360,6 +420,14 @@
 
   (func (export "eq_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (v128.store32_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0 (f32x4.eq (v128.load (local.get $a)) (v128.load (local.get $b))) (f32x4.eq (v128.load (local.get $a)) (v128.load (local.get $b)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f32.eq (f32.load (local.get $a)) (f32.load (local.get $b))))
@@ -371,6 +439,13 @@
 
   (func (export "eq_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (v128.store32_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0 (f32x4.eq (v128.load (local.get $a)) (f32x4.splat (local.get $value))) (f32x4.eq (v128.load (local.get $a)) (f32x4.splat (local.get $value)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f32.eq (f32.load (local.get $a)) (local.get $value)))
@@ -381,6 +456,14 @@
 
   (func (export "ne_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (v128.store32_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0 (f32x4.ne (v128.load (local.get $a)) (v128.load (local.get $b))) (f32x4.ne (v128.load (local.get $a)) (v128.load (local.get $b)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f32.ne (f32.load (local.get $a)) (f32.load (local.get $b))))
@@ -392,6 +475,13 @@
 
   (func (export "ne_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (v128.store32_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0 (f32x4.ne (v128.load (local.get $a)) (f32x4.splat (local.get $value))) (f32x4.ne (v128.load (local.get $a)) (f32x4.splat (local.get $value)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 4)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f32.ne (f32.load (local.get $a)) (local.get $value)))
@@ -401,9 +491,18 @@
       (br $scalar))))
 
   ;; f32: out[i] = c[i] ? a[i] : b[i], with a or b a single value in the scalar variants.
-  ;; `select` picks without a branch, so the time does not depend on the condition.
+  ;; Each condition byte widens to a lane mask for bitselect, and the rest use `select`.
   (func (export "where_f32") (param $c i32) (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (v128.store (local.get $out) (v128.bitselect (v128.load (local.get $a)) (v128.load (local.get $b)) (i32x4.ne (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero (local.get $c)))) (v128.const i32x4 0 0 0 0))))
+      (local.set $c (i32.add (local.get $c) (i32.const 4)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (f32.store (local.get $out) (select (f32.load (local.get $a)) (f32.load (local.get $b)) (i32.load8_u (local.get $c))))
@@ -416,6 +515,14 @@
 
   (func (export "where_scalar_b_f32") (param $c i32) (param $a i32) (param $value f32) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (v128.store (local.get $out) (v128.bitselect (v128.load (local.get $a)) (f32x4.splat (local.get $value)) (i32x4.ne (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero (local.get $c)))) (v128.const i32x4 0 0 0 0))))
+      (local.set $c (i32.add (local.get $c) (i32.const 4)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (f32.store (local.get $out) (select (f32.load (local.get $a)) (local.get $value) (i32.load8_u (local.get $c))))
@@ -427,6 +534,14 @@
 
   (func (export "where_scalar_a_f32") (param $c i32) (param $value f32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (v128.store (local.get $out) (v128.bitselect (f32x4.splat (local.get $value)) (v128.load (local.get $b)) (i32x4.ne (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero (local.get $c)))) (v128.const i32x4 0 0 0 0))))
+      (local.set $c (i32.add (local.get $c) (i32.const 4)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (f32.store (local.get $out) (select (local.get $value) (f32.load (local.get $b)) (i32.load8_u (local.get $c))))
@@ -715,6 +830,14 @@
   ;; f64: out[i] = a[i] (op) b[i] or a[i] (op) value as bytes 0 or 1 (bool storage)
   (func (export "lt_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+      (v128.store16_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 8 0 0 0 0 0 0 0 0 0 0 0 0 0 0 (f64x2.lt (v128.load (local.get $a)) (v128.load (local.get $b))) (f64x2.lt (v128.load (local.get $a)) (v128.load (local.get $b)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 2)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f64.lt (f64.load (local.get $a)) (f64.load (local.get $b))))
@@ -726,6 +849,13 @@
 
   (func (export "lt_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+      (v128.store16_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 8 0 0 0 0 0 0 0 0 0 0 0 0 0 0 (f64x2.lt (v128.load (local.get $a)) (f64x2.splat (local.get $value))) (f64x2.lt (v128.load (local.get $a)) (f64x2.splat (local.get $value)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 2)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f64.lt (f64.load (local.get $a)) (local.get $value)))
@@ -736,6 +866,14 @@
 
   (func (export "le_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+      (v128.store16_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 8 0 0 0 0 0 0 0 0 0 0 0 0 0 0 (f64x2.le (v128.load (local.get $a)) (v128.load (local.get $b))) (f64x2.le (v128.load (local.get $a)) (v128.load (local.get $b)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 2)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f64.le (f64.load (local.get $a)) (f64.load (local.get $b))))
@@ -747,6 +885,13 @@
 
   (func (export "le_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+      (v128.store16_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 8 0 0 0 0 0 0 0 0 0 0 0 0 0 0 (f64x2.le (v128.load (local.get $a)) (f64x2.splat (local.get $value))) (f64x2.le (v128.load (local.get $a)) (f64x2.splat (local.get $value)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 2)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f64.le (f64.load (local.get $a)) (local.get $value)))
@@ -757,6 +902,14 @@
 
   (func (export "gt_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+      (v128.store16_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 8 0 0 0 0 0 0 0 0 0 0 0 0 0 0 (f64x2.gt (v128.load (local.get $a)) (v128.load (local.get $b))) (f64x2.gt (v128.load (local.get $a)) (v128.load (local.get $b)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 2)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f64.gt (f64.load (local.get $a)) (f64.load (local.get $b))))
@@ -768,6 +921,13 @@
 
   (func (export "gt_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+      (v128.store16_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 8 0 0 0 0 0 0 0 0 0 0 0 0 0 0 (f64x2.gt (v128.load (local.get $a)) (f64x2.splat (local.get $value))) (f64x2.gt (v128.load (local.get $a)) (f64x2.splat (local.get $value)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 2)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f64.gt (f64.load (local.get $a)) (local.get $value)))
@@ -778,6 +938,14 @@
 
   (func (export "ge_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+      (v128.store16_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 8 0 0 0 0 0 0 0 0 0 0 0 0 0 0 (f64x2.ge (v128.load (local.get $a)) (v128.load (local.get $b))) (f64x2.ge (v128.load (local.get $a)) (v128.load (local.get $b)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 2)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f64.ge (f64.load (local.get $a)) (f64.load (local.get $b))))
@@ -789,6 +957,13 @@
 
   (func (export "ge_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+      (v128.store16_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 8 0 0 0 0 0 0 0 0 0 0 0 0 0 0 (f64x2.ge (v128.load (local.get $a)) (f64x2.splat (local.get $value))) (f64x2.ge (v128.load (local.get $a)) (f64x2.splat (local.get $value)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 2)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f64.ge (f64.load (local.get $a)) (local.get $value)))
@@ -799,6 +974,14 @@
 
   (func (export "eq_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+      (v128.store16_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 8 0 0 0 0 0 0 0 0 0 0 0 0 0 0 (f64x2.eq (v128.load (local.get $a)) (v128.load (local.get $b))) (f64x2.eq (v128.load (local.get $a)) (v128.load (local.get $b)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 2)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f64.eq (f64.load (local.get $a)) (f64.load (local.get $b))))
@@ -810,6 +993,13 @@
 
   (func (export "eq_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+      (v128.store16_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 8 0 0 0 0 0 0 0 0 0 0 0 0 0 0 (f64x2.eq (v128.load (local.get $a)) (f64x2.splat (local.get $value))) (f64x2.eq (v128.load (local.get $a)) (f64x2.splat (local.get $value)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 2)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f64.eq (f64.load (local.get $a)) (local.get $value)))
@@ -820,6 +1010,14 @@
 
   (func (export "ne_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+      (v128.store16_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 8 0 0 0 0 0 0 0 0 0 0 0 0 0 0 (f64x2.ne (v128.load (local.get $a)) (v128.load (local.get $b))) (f64x2.ne (v128.load (local.get $a)) (v128.load (local.get $b)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 2)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f64.ne (f64.load (local.get $a)) (f64.load (local.get $b))))
@@ -831,6 +1029,13 @@
 
   (func (export "ne_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+      (v128.store16_lane 0 (local.get $out) (v128.and (i8x16.shuffle 0 8 0 0 0 0 0 0 0 0 0 0 0 0 0 0 (f64x2.ne (v128.load (local.get $a)) (f64x2.splat (local.get $value))) (f64x2.ne (v128.load (local.get $a)) (f64x2.splat (local.get $value)))) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 2)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (i32.store8 (local.get $out) (f64.ne (f64.load (local.get $a)) (local.get $value)))
@@ -840,9 +1045,18 @@
       (br $scalar))))
 
   ;; f64: out[i] = c[i] ? a[i] : b[i], with a or b a single value in the scalar variants.
-  ;; `select` picks without a branch, so the time does not depend on the condition.
+  ;; Each condition byte widens to a lane mask for bitselect, and the rest use `select`.
   (func (export "where_f64") (param $c i32) (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+      (v128.store (local.get $out) (v128.bitselect (v128.load (local.get $a)) (v128.load (local.get $b)) (i64x2.extend_low_i32x4_s (i32x4.ne (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load16_splat (local.get $c)))) (v128.const i32x4 0 0 0 0)))))
+      (local.set $c (i32.add (local.get $c) (i32.const 2)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (f64.store (local.get $out) (select (f64.load (local.get $a)) (f64.load (local.get $b)) (i32.load8_u (local.get $c))))
@@ -855,6 +1069,14 @@
 
   (func (export "where_scalar_b_f64") (param $c i32) (param $a i32) (param $value f64) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+      (v128.store (local.get $out) (v128.bitselect (v128.load (local.get $a)) (f64x2.splat (local.get $value)) (i64x2.extend_low_i32x4_s (i32x4.ne (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load16_splat (local.get $c)))) (v128.const i32x4 0 0 0 0)))))
+      (local.set $c (i32.add (local.get $c) (i32.const 2)))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (f64.store (local.get $out) (select (f64.load (local.get $a)) (local.get $value) (i32.load8_u (local.get $c))))
@@ -866,6 +1088,14 @@
 
   (func (export "where_scalar_a_f64") (param $c i32) (param $value f64) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+      (v128.store (local.get $out) (v128.bitselect (f64x2.splat (local.get $value)) (v128.load (local.get $b)) (i64x2.extend_low_i32x4_s (i32x4.ne (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load16_splat (local.get $c)))) (v128.const i32x4 0 0 0 0)))))
+      (local.set $c (i32.add (local.get $c) (i32.const 2)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $out (i32.add (local.get $out) (i32.const 16)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (f64.store (local.get $out) (select (local.get $value) (f64.load (local.get $b)) (i32.load8_u (local.get $c))))
@@ -887,7 +1117,7 @@
       (br $scalar))))
 
   ;; f32: returns the sum of n elements from a (see the order above)
-  (func (export "sum_f32") (param $a i32) (param $n i32) (result f64)
+  (func $sum_f32 (export "sum_f32") (param $a i32) (param $n i32) (result f64)
     (local $i i32) (local $v v128) (local $s01 v128) (local $s23 v128) (local $total f64)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -909,7 +1139,7 @@
     (local.get $total))
 
   ;; f64: returns the sum of n elements from a (see the order above)
-  (func (export "sum_f64") (param $a i32) (param $n i32) (result f64)
+  (func $sum_f64 (export "sum_f64") (param $a i32) (param $n i32) (result f64)
     (local $i i32) (local $v v128) (local $s01 v128) (local $s23 v128) (local $total f64)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -928,6 +1158,344 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar)))
     (local.get $total))
+
+  ;; f32: acc[r] += sum of row r of a, for rows of n elements
+  (func (export "sum_rows_f32") (param $a i32) (param $acc i32) (param $rows i32) (param $n i32)
+    (local $r i32)
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (f64.store (local.get $acc) (f64.add (f64.load (local.get $acc)) (call $sum_f32 (local.get $a) (local.get $n))))
+      (local.set $a (i32.add (local.get $a) (i32.mul (local.get $n) (i32.const 4))))
+      (local.set $acc (i32.add (local.get $acc) (i32.const 8)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row)))
+  )
+
+  ;; f64: acc[r] += sum of row r of a, for rows of n elements
+  (func (export "sum_rows_f64") (param $a i32) (param $acc i32) (param $rows i32) (param $n i32)
+    (local $r i32)
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (f64.store (local.get $acc) (f64.add (f64.load (local.get $acc)) (call $sum_f64 (local.get $a) (local.get $n))))
+      (local.set $a (i32.add (local.get $a) (i32.mul (local.get $n) (i32.const 8))))
+      (local.set $acc (i32.add (local.get $acc) (i32.const 8)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row)))
+  )
+
+  ;; f32: out[r, i] = a[r, i] (op) b[r], and b[r] (op) a[r, i] in the _from_ variants
+  (func (export "add_row_values_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $value f32) (local $splat v128)
+    (block $doneRows (loop $row
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $value (f32.load (local.get $b)))
+      (local.set $splat (f32x4.splat (local.get $value)))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+        (v128.store (local.get $out) (f32x4.add (v128.load (local.get $a)) (local.get $splat)))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f32.store (local.get $out) (f32.add (f32.load (local.get $a)) (local.get $value)))
+        (local.set $a (i32.add (local.get $a) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $b (i32.add (local.get $b) (i32.const 4)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row)))
+  )
+
+  (func (export "sub_row_values_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $value f32) (local $splat v128)
+    (block $doneRows (loop $row
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $value (f32.load (local.get $b)))
+      (local.set $splat (f32x4.splat (local.get $value)))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+        (v128.store (local.get $out) (f32x4.sub (v128.load (local.get $a)) (local.get $splat)))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f32.store (local.get $out) (f32.sub (f32.load (local.get $a)) (local.get $value)))
+        (local.set $a (i32.add (local.get $a) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $b (i32.add (local.get $b) (i32.const 4)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row)))
+  )
+
+  (func (export "mul_row_values_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $value f32) (local $splat v128)
+    (block $doneRows (loop $row
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $value (f32.load (local.get $b)))
+      (local.set $splat (f32x4.splat (local.get $value)))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+        (v128.store (local.get $out) (f32x4.mul (v128.load (local.get $a)) (local.get $splat)))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f32.store (local.get $out) (f32.mul (f32.load (local.get $a)) (local.get $value)))
+        (local.set $a (i32.add (local.get $a) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $b (i32.add (local.get $b) (i32.const 4)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row)))
+  )
+
+  (func (export "div_row_values_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $value f32) (local $splat v128)
+    (block $doneRows (loop $row
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $value (f32.load (local.get $b)))
+      (local.set $splat (f32x4.splat (local.get $value)))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+        (v128.store (local.get $out) (f32x4.div (v128.load (local.get $a)) (local.get $splat)))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f32.store (local.get $out) (f32.div (f32.load (local.get $a)) (local.get $value)))
+        (local.set $a (i32.add (local.get $a) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $b (i32.add (local.get $b) (i32.const 4)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row)))
+  )
+
+  (func (export "sub_from_row_values_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $value f32) (local $splat v128)
+    (block $doneRows (loop $row
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $value (f32.load (local.get $b)))
+      (local.set $splat (f32x4.splat (local.get $value)))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+        (v128.store (local.get $out) (f32x4.sub (local.get $splat) (v128.load (local.get $a))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f32.store (local.get $out) (f32.sub (local.get $value) (f32.load (local.get $a))))
+        (local.set $a (i32.add (local.get $a) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $b (i32.add (local.get $b) (i32.const 4)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row)))
+  )
+
+  (func (export "div_from_row_values_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $value f32) (local $splat v128)
+    (block $doneRows (loop $row
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $value (f32.load (local.get $b)))
+      (local.set $splat (f32x4.splat (local.get $value)))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+        (v128.store (local.get $out) (f32x4.div (local.get $splat) (v128.load (local.get $a))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f32.store (local.get $out) (f32.div (local.get $value) (f32.load (local.get $a))))
+        (local.set $a (i32.add (local.get $a) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $b (i32.add (local.get $b) (i32.const 4)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row)))
+  )
+
+  ;; f64: out[r, i] = a[r, i] (op) b[r], and b[r] (op) a[r, i] in the _from_ variants
+  (func (export "add_row_values_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $value f64) (local $splat v128)
+    (block $doneRows (loop $row
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $value (f64.load (local.get $b)))
+      (local.set $splat (f64x2.splat (local.get $value)))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+        (v128.store (local.get $out) (f64x2.add (v128.load (local.get $a)) (local.get $splat)))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f64.store (local.get $out) (f64.add (f64.load (local.get $a)) (local.get $value)))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $b (i32.add (local.get $b) (i32.const 8)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row)))
+  )
+
+  (func (export "sub_row_values_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $value f64) (local $splat v128)
+    (block $doneRows (loop $row
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $value (f64.load (local.get $b)))
+      (local.set $splat (f64x2.splat (local.get $value)))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+        (v128.store (local.get $out) (f64x2.sub (v128.load (local.get $a)) (local.get $splat)))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f64.store (local.get $out) (f64.sub (f64.load (local.get $a)) (local.get $value)))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $b (i32.add (local.get $b) (i32.const 8)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row)))
+  )
+
+  (func (export "mul_row_values_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $value f64) (local $splat v128)
+    (block $doneRows (loop $row
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $value (f64.load (local.get $b)))
+      (local.set $splat (f64x2.splat (local.get $value)))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+        (v128.store (local.get $out) (f64x2.mul (v128.load (local.get $a)) (local.get $splat)))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f64.store (local.get $out) (f64.mul (f64.load (local.get $a)) (local.get $value)))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $b (i32.add (local.get $b) (i32.const 8)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row)))
+  )
+
+  (func (export "div_row_values_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $value f64) (local $splat v128)
+    (block $doneRows (loop $row
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $value (f64.load (local.get $b)))
+      (local.set $splat (f64x2.splat (local.get $value)))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+        (v128.store (local.get $out) (f64x2.div (v128.load (local.get $a)) (local.get $splat)))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f64.store (local.get $out) (f64.div (f64.load (local.get $a)) (local.get $value)))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $b (i32.add (local.get $b) (i32.const 8)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row)))
+  )
+
+  (func (export "sub_from_row_values_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $value f64) (local $splat v128)
+    (block $doneRows (loop $row
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $value (f64.load (local.get $b)))
+      (local.set $splat (f64x2.splat (local.get $value)))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+        (v128.store (local.get $out) (f64x2.sub (local.get $splat) (v128.load (local.get $a))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f64.store (local.get $out) (f64.sub (local.get $value) (f64.load (local.get $a))))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $b (i32.add (local.get $b) (i32.const 8)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row)))
+  )
+
+  (func (export "div_from_row_values_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $value f64) (local $splat v128)
+    (block $doneRows (loop $row
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $value (f64.load (local.get $b)))
+      (local.set $splat (f64x2.splat (local.get $value)))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+        (v128.store (local.get $out) (f64x2.div (local.get $splat) (v128.load (local.get $a))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f64.store (local.get $out) (f64.div (local.get $value) (f64.load (local.get $a))))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $b (i32.add (local.get $b) (i32.const 8)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row)))
+  )
 
   ;; f32: out[i] = exp(a[i]), in float64
   (func (export "exp_f32") (param $a i32) (param $out i32) (param $n i32)

@@ -11,6 +11,8 @@ type ScalarLoop = (first: number, second: number, out: number, n: number) => voi
 type ConvLoop = (...args: number[]) => void;
 /** A loop over one array: (a, out, n). */
 type UnaryLoop = (a: number, out: number, n: number) => void;
+/** A loop over a [rows, n] block with one value of b per row: (a, b, out, rows, n). */
+type RowValuesLoop = (a: number, b: number, out: number, rows: number, n: number) => void;
 
 /** The SIMD loops of one storage type. */
 export interface ElementwiseLoops {
@@ -33,6 +35,12 @@ export interface ElementwiseLoops {
   sum: (a: number, n: number) => number;
   /** acc[i] += a[i] into a float64 array: (a, acc, n). */
   addRows: UnaryLoop;
+  /** acc[r] += the sum of row r, as `sum` sums it, for `rows` rows of n: (a, acc, rows, n). */
+  sumRows: (a: number, acc: number, rows: number, n: number) => void;
+  /** out[r, i] = a[r, i] (op) b[r]. */
+  rowValues: Record<'add' | 'sub' | 'mul' | 'div', RowValuesLoop>;
+  /** out[r, i] = b[r] (op) a[r, i], for the ops that do not commute. */
+  rowValuesLeft: Record<'sub' | 'div', RowValuesLoop>;
   /**
    * im2col and its adjoint for one image, float32 storage only: (input, cols, ld, then the
    * geometry channels, h, w, kh, kw, outH, outW, sh, sw, dh, dw, top, left), offsets in bytes.
@@ -119,6 +127,17 @@ export function instantiateWasmElementwise(heap: TensorHeap | null): WasmElement
       whereScalarA: exports[`where_scalar_a_${type}`],
       sum: exports[`sum_${type}`] as unknown as (a: number, n: number) => number,
       addRows: exports[`add_rows_${type}`],
+      sumRows: exports[`sum_rows_${type}`],
+      rowValues: {
+        add: exports[`add_row_values_${type}`],
+        sub: exports[`sub_row_values_${type}`],
+        mul: exports[`mul_row_values_${type}`],
+        div: exports[`div_row_values_${type}`],
+      },
+      rowValuesLeft: {
+        sub: exports[`sub_from_row_values_${type}`],
+        div: exports[`div_from_row_values_${type}`],
+      },
       unfold:
         type === 'f32' ? { im2col: exports.im2col_f32, col2imAdd: exports.col2im_add_f32 } : null,
       transcendental:

@@ -154,7 +154,10 @@ export function gradients(
           : null;
         inputGrads = [first, null];
       } else {
-        inputGrads = withGradMode(createGraph, () => node.backward(dy, node.inputs, node.saved));
+        const needed = node.inputs.map((x) => onPath.has(x));
+        inputGrads = withGradMode(createGraph, () =>
+          node.backward(dy, node.inputs, node.saved, needed),
+        );
       }
       node.inputs.forEach((x, i) => {
         const g = inputGrads[i];

@@ -4,11 +4,14 @@ import type { Tensor } from '../tensor.js';
  * Computes the gradients of an op's inputs from the gradient of its output. It is written with
  * ops, never raw kernels, so that it is itself differentiable: that is what gives gradients of
  * any order. It may read only `inputs` and `saved`, so that `tidy` knows what the graph needs.
+ * `needed[i]` is false when the backward pass discards input i's gradient (a constant such as
+ * the data), so that an op may skip computing it; `needed` is absent when all are used.
  */
 export type BackwardFn = (
   dy: Tensor,
   inputs: readonly Tensor[],
   saved: readonly Tensor[],
+  needed?: readonly boolean[],
 ) => readonly (Tensor | null | undefined)[];
 
 /** The record that an op leaves on its output when gradients are being recorded. */

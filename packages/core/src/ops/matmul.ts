@@ -55,23 +55,20 @@ export function batchMatmul(
     'matmul',
     [a, b],
     () => runKernel('MatMul', [a, b], { transposeA, transposeB }, 'matmul'),
-    (dy, [a, b]) => {
-      let da: Tensor;
-      let db: Tensor;
-      if (!transposeA && !transposeB) {
-        da = batchMatmul(dy, b, false, true);
-        db = batchMatmul(a, dy, true, false);
-      } else if (!transposeA && transposeB) {
-        da = batchMatmul(dy, b, false, false);
-        db = batchMatmul(dy, a, true, false);
-      } else if (transposeA && !transposeB) {
-        da = batchMatmul(b, dy, false, true);
-        db = batchMatmul(a, dy, false, false);
-      } else {
-        da = batchMatmul(b, dy, true, true);
-        db = batchMatmul(dy, a, true, true);
-      }
-      return [sumTo(da, a.shape), sumTo(db, b.shape)];
+    (dy, [a, b], _saved, needed) => {
+      // Each gradient as a product of dy with the other operand, transposed as the op was.
+      const gradA = (): Tensor => {
+        if (!transposeA) return batchMatmul(dy, b, false, !transposeB);
+        return transposeB ? batchMatmul(b, dy, true, true) : batchMatmul(b, dy, false, true);
+      };
+      const gradB = (): Tensor => {
+        if (!transposeB) return batchMatmul(a, dy, !transposeA, false);
+        return transposeA ? batchMatmul(dy, a, true, true) : batchMatmul(dy, a, true, false);
+      };
+      return [
+        needed?.[0] === false ? null : sumTo(gradA(), a.shape),
+        needed?.[1] === false ? null : sumTo(gradB(), b.shape),
+      ];
     },
   );
   if (out.gradFn && a.rank === 2 && b.rank === 2 && !transposeA) {

@@ -1,0 +1,39 @@
+/**
+ * A broadcast of one value per row over a tensor viewed as [outer, rows, n]: the small operand
+ * varies along a contiguous block of dimensions (rows) and repeats over the dimensions before
+ * (outer) and after it (n). A channel vector [1, C, 1, 1] over [N, C, H, W] is the common case:
+ * outer = N, rows = C, n = H * W.
+ */
+export interface RowBlocks {
+  outer: number;
+  rows: number;
+  n: number;
+}
+
+/**
+ * Returns the [outer, rows, n] view in which `small`, broadcast to `shape`, holds one value per
+ * row, or null when it varies along dimensions that are not contiguous, or when rows or n is 1
+ * (the other loops cover those layouts).
+ */
+export function rowBlocks(small: readonly number[], shape: readonly number[]): RowBlocks | null {
+  const offset = shape.length - small.length;
+  const sizeAt = (d: number) => (d < offset ? 1 : small[d - offset]);
+  let first = -1;
+  let last = -1;
+  for (let d = 0; d < shape.length; d++) {
+    if (sizeAt(d) === 1) continue;
+    if (first < 0) first = d;
+    last = d;
+  }
+  if (first < 0) return null;
+  let outer = 1;
+  let rows = 1;
+  let n = 1;
+  for (let d = 0; d < shape.length; d++) {
+    if (d < first) outer *= shape[d];
+    else if (d > last) n *= shape[d];
+    else if (sizeAt(d) !== shape[d]) return null;
+    else rows *= shape[d];
+  }
+  return rows > 1 && n > 1 ? { outer, rows, n } : null;
+}
