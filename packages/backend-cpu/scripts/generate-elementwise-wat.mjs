@@ -453,8 +453,9 @@ for (const fn of ['exp', 'sigmoid', 'tanh']) {
 // im2col and its adjoint on float32 storage, as im2col.ts computes them element by element
 // (see there): one image's channels [0, cPerGroup) at byte offset $input, into the column
 // block at $cols whose rows are $ld elements apart. Taps that fall in the padding are 0 in
-// the columns and are skipped by the adjoint. The test is a branch, taken only at the edges
-// of the image.
+// the columns and are skipped by the adjoint. For each tap (c, ky, kx) the output columns
+// whose input column lies inside the image form one range [oxLo, oxHi), found once per tap,
+// so the loop over an output row has no test per element.
 const GEOMETRY = [
   'channels',
   'h',
@@ -471,13 +472,19 @@ const GEOMETRY = [
   'left',
 ];
 
-/** Emits the loops over channel, tap and output pixel, with `body` as the statements per tap. */
-function convLoops(name, body) {
+/**
+ * Emits the loops over channel, tap and output row. Per output row inside the image, `inside`
+ * runs with $at (the row of columns), $from (input pixel of oxLo) and the range; `outside`
+ * runs for an output row that falls in the top or bottom padding.
+ */
+function convLoops(name, inside, outside) {
   const params = ['input', 'cols', 'ld', ...GEOMETRY].map((p) => `(param $${p} i32)`).join(' ');
   emit(`  (func (export "${name}") ${params}`);
   emit('    (local $c i32) (local $ky i32) (local $kx i32) (local $oy i32) (local $ox i32)');
-  emit('    (local $iy i32) (local $ix i32) (local $row i32) (local $at i32) (local $plane i32)');
+  emit('    (local $iy i32) (local $row i32) (local $at i32) (local $plane i32)');
+  emit('    (local $shift i32) (local $oxLo i32) (local $oxHi i32) (local $from i32) (local $step i32)');
   emit('    (local.set $plane (i32.mul (local.get $h) (local.get $w)))');
+  emit('    (local.set $step (i32.shl (local.get $sw) (i32.const 2)))');
   emit('    (local.set $c (i32.const 0))');
   emit('    (block $doneC (loop $channel');
   emit('      (br_if $doneC (i32.ge_u (local.get $c) (local.get $channels)))');
@@ -487,6 +494,26 @@ function convLoops(name, body) {
   emit('        (local.set $kx (i32.const 0))');
   emit('        (block $doneKx (loop $tapColumn');
   emit('          (br_if $doneKx (i32.ge_u (local.get $kx) (local.get $kw)))');
+  emit('          ;; ix = ox * sw + shift lies in [0, w) for ox in [oxLo, oxHi), clamped to [0, outW).');
+  emit(
+    '          (local.set $shift (i32.sub (i32.mul (local.get $kx) (local.get $dw)) (local.get $left)))',
+  );
+  emit('          (local.set $oxLo (i32.const 0))');
+  emit('          (if (i32.lt_s (local.get $shift) (i32.const 0)) (then');
+  emit(
+    '            (local.set $oxLo (i32.div_u (i32.add (i32.sub (i32.const 0) (local.get $shift)) (i32.sub (local.get $sw) (i32.const 1))) (local.get $sw)))))',
+  );
+  emit('          (local.set $oxHi (i32.const 0))');
+  emit('          (if (i32.gt_s (i32.sub (local.get $w) (local.get $shift)) (i32.const 0)) (then');
+  emit(
+    '            (local.set $oxHi (i32.div_u (i32.add (i32.sub (local.get $w) (local.get $shift)) (i32.sub (local.get $sw) (i32.const 1))) (local.get $sw)))))',
+  );
+  emit(
+    '          (if (i32.gt_u (local.get $oxHi) (local.get $outW)) (then (local.set $oxHi (local.get $outW))))',
+  );
+  emit(
+    '          (if (i32.gt_u (local.get $oxLo) (local.get $oxHi)) (then (local.set $oxLo (local.get $oxHi))))',
+  );
   emit('          (local.set $oy (i32.const 0))');
   emit('          (block $doneOy (loop $outRow');
   emit('            (br_if $doneOy (i32.ge_u (local.get $oy) (local.get $outH)))');
@@ -497,16 +524,17 @@ function convLoops(name, body) {
   emit(
     '            (local.set $at (i32.add (local.get $cols) (i32.shl (i32.add (i32.mul (local.get $row) (local.get $ld)) (i32.mul (local.get $oy) (local.get $outW))) (i32.const 2))))',
   );
-  emit('            (local.set $ox (i32.const 0))');
-  emit('            (block $doneOx (loop $outColumn');
-  emit('              (br_if $doneOx (i32.ge_u (local.get $ox) (local.get $outW)))');
+  emit('            ;; Unsigned, so that a negative iy is outside too.');
+  emit('            (if (i32.lt_u (local.get $iy) (local.get $h))');
+  emit('              (then');
   emit(
-    '              (local.set $ix (i32.add (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $left)) (i32.mul (local.get $kx) (local.get $dw))))',
+    '                (local.set $from (i32.add (local.get $input) (i32.shl (i32.add (i32.add (i32.mul (local.get $c) (local.get $plane)) (i32.mul (local.get $iy) (local.get $w))) (i32.add (i32.mul (local.get $oxLo) (local.get $sw)) (local.get $shift))) (i32.const 2))))',
   );
-  for (const line of body) emit(`              ${line}`);
-  emit('              (local.set $at (i32.add (local.get $at) (i32.const 4)))');
-  emit('              (local.set $ox (i32.add (local.get $ox) (i32.const 1)))');
-  emit('              (br $outColumn)))');
+  for (const line of inside) emit(`                ${line}`);
+  emit('              )');
+  emit('              (else');
+  for (const line of outside) emit(`                ${line}`);
+  emit('              ))');
   emit('            (local.set $oy (i32.add (local.get $oy) (i32.const 1)))');
   emit('            (br $outRow)))');
   emit('          (local.set $row (i32.add (local.get $row) (i32.const 1)))');
@@ -519,22 +547,52 @@ function convLoops(name, body) {
   emit('  )');
   emit('');
 }
-// Unsigned comparisons test 0 <= iy < h and 0 <= ix < w at once.
-const inside =
-  '(i32.and (i32.lt_u (local.get $iy) (local.get $h)) (i32.lt_u (local.get $ix) (local.get $w)))';
-const pixel =
-  '(i32.add (local.get $input) (i32.shl (i32.add (i32.add (i32.mul (local.get $c) (local.get $plane)) (i32.mul (local.get $iy) (local.get $w))) (local.get $ix)) (i32.const 2)))';
+
+/** Statements that store 0 into the columns $at + 4 * ox for ox in [first, last). */
+function zeros(first, last) {
+  return [
+    `(local.set $ox ${first})`,
+    '(block $doneZeros (loop $zeros',
+    `  (br_if $doneZeros (i32.ge_u (local.get $ox) ${last}))`,
+    '  (f32.store (i32.add (local.get $at) (i32.shl (local.get $ox) (i32.const 2))) (f32.const 0))',
+    '  (local.set $ox (i32.add (local.get $ox) (i32.const 1)))',
+    '  (br $zeros)))',
+  ];
+}
+
+/** A loop over ox in [oxLo, oxHi) with $from stepping through the input row and $at the columns. */
+function rangeLoop(body) {
+  return [
+    '(local.set $ox (local.get $oxLo))',
+    '(local.set $at (i32.add (local.get $at) (i32.shl (local.get $oxLo) (i32.const 2))))',
+    '(block $doneRange (loop $range',
+    '  (br_if $doneRange (i32.ge_u (local.get $ox) (local.get $oxHi)))',
+    `  ${body}`,
+    '  (local.set $from (i32.add (local.get $from) (local.get $step)))',
+    '  (local.set $at (i32.add (local.get $at) (i32.const 4)))',
+    '  (local.set $ox (i32.add (local.get $ox) (i32.const 1)))',
+    '  (br $range)))',
+  ];
+}
+
 emit('  ;; f32: cols[row * ld + oy * outW + ox] = x[c][iy][ix], or 0 in the padding');
-convLoops('im2col_f32', [
-  `(if ${inside}`,
-  `  (then (f32.store (local.get $at) (f32.load ${pixel})))`,
-  '  (else (f32.store (local.get $at) (f32.const 0))))',
-]);
+convLoops(
+  'im2col_f32',
+  [
+    ...zeros('(i32.const 0)', '(local.get $oxLo)'),
+    ...zeros('(local.get $oxHi)', '(local.get $outW)'),
+    ...rangeLoop('(f32.store (local.get $at) (f32.load (local.get $from)))'),
+  ],
+  zeros('(i32.const 0)', '(local.get $outW)'),
+);
 emit('  ;; f32: x[c][iy][ix] += cols[row * ld + oy * outW + ox] for the taps inside the image');
-convLoops('col2im_add_f32', [
-  `(if ${inside}`,
-  `  (then (f32.store ${pixel} (f32.add (f32.load ${pixel}) (f32.load (local.get $at))))))`,
-]);
+convLoops(
+  'col2im_add_f32',
+  rangeLoop(
+    '(f32.store (local.get $from) (f32.add (f32.load (local.get $from)) (f32.load (local.get $at))))',
+  ),
+  [],
+);
 
 emit(')');
 

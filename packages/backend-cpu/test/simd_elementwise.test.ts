@@ -117,10 +117,20 @@ describe('float32 im2col and col2im SIMD loops', () => {
   const cases = [
     { input: [3, 4, 9, 8], filter: [6, 4, 3, 3], stride: [2, 2], padding: [1, 1, 1, 1] },
     { input: [2, 4, 9, 8], filter: [6, 2, 3, 2], stride: [2, 1], padding: [0, 2, 1, 0] },
+    // Padding wider than the image, so that some taps fall in the padding for every output
+    // column, with dilation along the width and a stride of 3.
+    {
+      input: [2, 3, 4, 3],
+      filter: [2, 3, 2, 3],
+      stride: [1, 3],
+      padding: [3, 3, 4, 4],
+      dilation: [1, 3],
+    },
   ];
-  it.each(cases)('conv $input $filter stride $stride', ({ input, filter, stride, padding }) => {
+  it.each(cases)('conv $input $filter stride $stride', (geometry) => {
+    const { input, filter, stride, padding } = geometry;
     const groups = input[1] / filter[1];
-    const dilation = groups === 1 ? [1, 1] : [2, 1];
+    const dilation = geometry.dilation ?? (groups === 1 ? [1, 1] : [2, 1]);
     const attrs = { stride, padding, dilation, groups } as Conv2DAttrs;
     const x = randn(input, { generator, dtype: 'float32' });
     const w = randn(filter, { generator, dtype: 'float32' });

@@ -1893,8 +1893,10 @@
   ;; f32: cols[row * ld + oy * outW + ox] = x[c][iy][ix], or 0 in the padding
   (func (export "im2col_f32") (param $input i32) (param $cols i32) (param $ld i32) (param $channels i32) (param $h i32) (param $w i32) (param $kh i32) (param $kw i32) (param $outH i32) (param $outW i32) (param $sh i32) (param $sw i32) (param $dh i32) (param $dw i32) (param $top i32) (param $left i32)
     (local $c i32) (local $ky i32) (local $kx i32) (local $oy i32) (local $ox i32)
-    (local $iy i32) (local $ix i32) (local $row i32) (local $at i32) (local $plane i32)
+    (local $iy i32) (local $row i32) (local $at i32) (local $plane i32)
+    (local $shift i32) (local $oxLo i32) (local $oxHi i32) (local $from i32) (local $step i32)
     (local.set $plane (i32.mul (local.get $h) (local.get $w)))
+    (local.set $step (i32.shl (local.get $sw) (i32.const 2)))
     (local.set $c (i32.const 0))
     (block $doneC (loop $channel
       (br_if $doneC (i32.ge_u (local.get $c) (local.get $channels)))
@@ -1904,22 +1906,56 @@
         (local.set $kx (i32.const 0))
         (block $doneKx (loop $tapColumn
           (br_if $doneKx (i32.ge_u (local.get $kx) (local.get $kw)))
+          ;; ix = ox * sw + shift lies in [0, w) for ox in [oxLo, oxHi), clamped to [0, outW).
+          (local.set $shift (i32.sub (i32.mul (local.get $kx) (local.get $dw)) (local.get $left)))
+          (local.set $oxLo (i32.const 0))
+          (if (i32.lt_s (local.get $shift) (i32.const 0)) (then
+            (local.set $oxLo (i32.div_u (i32.add (i32.sub (i32.const 0) (local.get $shift)) (i32.sub (local.get $sw) (i32.const 1))) (local.get $sw)))))
+          (local.set $oxHi (i32.const 0))
+          (if (i32.gt_s (i32.sub (local.get $w) (local.get $shift)) (i32.const 0)) (then
+            (local.set $oxHi (i32.div_u (i32.add (i32.sub (local.get $w) (local.get $shift)) (i32.sub (local.get $sw) (i32.const 1))) (local.get $sw)))))
+          (if (i32.gt_u (local.get $oxHi) (local.get $outW)) (then (local.set $oxHi (local.get $outW))))
+          (if (i32.gt_u (local.get $oxLo) (local.get $oxHi)) (then (local.set $oxLo (local.get $oxHi))))
           (local.set $oy (i32.const 0))
           (block $doneOy (loop $outRow
             (br_if $doneOy (i32.ge_u (local.get $oy) (local.get $outH)))
             ;; iy = oy * sh - top + ky * dh; at = cols + 4 * (row * ld + oy * outW)
             (local.set $iy (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $top)) (i32.mul (local.get $ky) (local.get $dh))))
             (local.set $at (i32.add (local.get $cols) (i32.shl (i32.add (i32.mul (local.get $row) (local.get $ld)) (i32.mul (local.get $oy) (local.get $outW))) (i32.const 2))))
-            (local.set $ox (i32.const 0))
-            (block $doneOx (loop $outColumn
-              (br_if $doneOx (i32.ge_u (local.get $ox) (local.get $outW)))
-              (local.set $ix (i32.add (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $left)) (i32.mul (local.get $kx) (local.get $dw))))
-              (if (i32.and (i32.lt_u (local.get $iy) (local.get $h)) (i32.lt_u (local.get $ix) (local.get $w)))
-                (then (f32.store (local.get $at) (f32.load (i32.add (local.get $input) (i32.shl (i32.add (i32.add (i32.mul (local.get $c) (local.get $plane)) (i32.mul (local.get $iy) (local.get $w))) (local.get $ix)) (i32.const 2))))))
-                (else (f32.store (local.get $at) (f32.const 0))))
-              (local.set $at (i32.add (local.get $at) (i32.const 4)))
-              (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
-              (br $outColumn)))
+            ;; Unsigned, so that a negative iy is outside too.
+            (if (i32.lt_u (local.get $iy) (local.get $h))
+              (then
+                (local.set $from (i32.add (local.get $input) (i32.shl (i32.add (i32.add (i32.mul (local.get $c) (local.get $plane)) (i32.mul (local.get $iy) (local.get $w))) (i32.add (i32.mul (local.get $oxLo) (local.get $sw)) (local.get $shift))) (i32.const 2))))
+                (local.set $ox (i32.const 0))
+                (block $doneZeros (loop $zeros
+                  (br_if $doneZeros (i32.ge_u (local.get $ox) (local.get $oxLo)))
+                  (f32.store (i32.add (local.get $at) (i32.shl (local.get $ox) (i32.const 2))) (f32.const 0))
+                  (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                  (br $zeros)))
+                (local.set $ox (local.get $oxHi))
+                (block $doneZeros (loop $zeros
+                  (br_if $doneZeros (i32.ge_u (local.get $ox) (local.get $outW)))
+                  (f32.store (i32.add (local.get $at) (i32.shl (local.get $ox) (i32.const 2))) (f32.const 0))
+                  (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                  (br $zeros)))
+                (local.set $ox (local.get $oxLo))
+                (local.set $at (i32.add (local.get $at) (i32.shl (local.get $oxLo) (i32.const 2))))
+                (block $doneRange (loop $range
+                  (br_if $doneRange (i32.ge_u (local.get $ox) (local.get $oxHi)))
+                  (f32.store (local.get $at) (f32.load (local.get $from)))
+                  (local.set $from (i32.add (local.get $from) (local.get $step)))
+                  (local.set $at (i32.add (local.get $at) (i32.const 4)))
+                  (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                  (br $range)))
+              )
+              (else
+                (local.set $ox (i32.const 0))
+                (block $doneZeros (loop $zeros
+                  (br_if $doneZeros (i32.ge_u (local.get $ox) (local.get $outW)))
+                  (f32.store (i32.add (local.get $at) (i32.shl (local.get $ox) (i32.const 2))) (f32.const 0))
+                  (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                  (br $zeros)))
+              ))
             (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
             (br $outRow)))
           (local.set $row (i32.add (local.get $row) (i32.const 1)))
@@ -1934,8 +1970,10 @@
   ;; f32: x[c][iy][ix] += cols[row * ld + oy * outW + ox] for the taps inside the image
   (func (export "col2im_add_f32") (param $input i32) (param $cols i32) (param $ld i32) (param $channels i32) (param $h i32) (param $w i32) (param $kh i32) (param $kw i32) (param $outH i32) (param $outW i32) (param $sh i32) (param $sw i32) (param $dh i32) (param $dw i32) (param $top i32) (param $left i32)
     (local $c i32) (local $ky i32) (local $kx i32) (local $oy i32) (local $ox i32)
-    (local $iy i32) (local $ix i32) (local $row i32) (local $at i32) (local $plane i32)
+    (local $iy i32) (local $row i32) (local $at i32) (local $plane i32)
+    (local $shift i32) (local $oxLo i32) (local $oxHi i32) (local $from i32) (local $step i32)
     (local.set $plane (i32.mul (local.get $h) (local.get $w)))
+    (local.set $step (i32.shl (local.get $sw) (i32.const 2)))
     (local.set $c (i32.const 0))
     (block $doneC (loop $channel
       (br_if $doneC (i32.ge_u (local.get $c) (local.get $channels)))
@@ -1945,21 +1983,38 @@
         (local.set $kx (i32.const 0))
         (block $doneKx (loop $tapColumn
           (br_if $doneKx (i32.ge_u (local.get $kx) (local.get $kw)))
+          ;; ix = ox * sw + shift lies in [0, w) for ox in [oxLo, oxHi), clamped to [0, outW).
+          (local.set $shift (i32.sub (i32.mul (local.get $kx) (local.get $dw)) (local.get $left)))
+          (local.set $oxLo (i32.const 0))
+          (if (i32.lt_s (local.get $shift) (i32.const 0)) (then
+            (local.set $oxLo (i32.div_u (i32.add (i32.sub (i32.const 0) (local.get $shift)) (i32.sub (local.get $sw) (i32.const 1))) (local.get $sw)))))
+          (local.set $oxHi (i32.const 0))
+          (if (i32.gt_s (i32.sub (local.get $w) (local.get $shift)) (i32.const 0)) (then
+            (local.set $oxHi (i32.div_u (i32.add (i32.sub (local.get $w) (local.get $shift)) (i32.sub (local.get $sw) (i32.const 1))) (local.get $sw)))))
+          (if (i32.gt_u (local.get $oxHi) (local.get $outW)) (then (local.set $oxHi (local.get $outW))))
+          (if (i32.gt_u (local.get $oxLo) (local.get $oxHi)) (then (local.set $oxLo (local.get $oxHi))))
           (local.set $oy (i32.const 0))
           (block $doneOy (loop $outRow
             (br_if $doneOy (i32.ge_u (local.get $oy) (local.get $outH)))
             ;; iy = oy * sh - top + ky * dh; at = cols + 4 * (row * ld + oy * outW)
             (local.set $iy (i32.add (i32.sub (i32.mul (local.get $oy) (local.get $sh)) (local.get $top)) (i32.mul (local.get $ky) (local.get $dh))))
             (local.set $at (i32.add (local.get $cols) (i32.shl (i32.add (i32.mul (local.get $row) (local.get $ld)) (i32.mul (local.get $oy) (local.get $outW))) (i32.const 2))))
-            (local.set $ox (i32.const 0))
-            (block $doneOx (loop $outColumn
-              (br_if $doneOx (i32.ge_u (local.get $ox) (local.get $outW)))
-              (local.set $ix (i32.add (i32.sub (i32.mul (local.get $ox) (local.get $sw)) (local.get $left)) (i32.mul (local.get $kx) (local.get $dw))))
-              (if (i32.and (i32.lt_u (local.get $iy) (local.get $h)) (i32.lt_u (local.get $ix) (local.get $w)))
-                (then (f32.store (i32.add (local.get $input) (i32.shl (i32.add (i32.add (i32.mul (local.get $c) (local.get $plane)) (i32.mul (local.get $iy) (local.get $w))) (local.get $ix)) (i32.const 2))) (f32.add (f32.load (i32.add (local.get $input) (i32.shl (i32.add (i32.add (i32.mul (local.get $c) (local.get $plane)) (i32.mul (local.get $iy) (local.get $w))) (local.get $ix)) (i32.const 2)))) (f32.load (local.get $at))))))
-              (local.set $at (i32.add (local.get $at) (i32.const 4)))
-              (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
-              (br $outColumn)))
+            ;; Unsigned, so that a negative iy is outside too.
+            (if (i32.lt_u (local.get $iy) (local.get $h))
+              (then
+                (local.set $from (i32.add (local.get $input) (i32.shl (i32.add (i32.add (i32.mul (local.get $c) (local.get $plane)) (i32.mul (local.get $iy) (local.get $w))) (i32.add (i32.mul (local.get $oxLo) (local.get $sw)) (local.get $shift))) (i32.const 2))))
+                (local.set $ox (local.get $oxLo))
+                (local.set $at (i32.add (local.get $at) (i32.shl (local.get $oxLo) (i32.const 2))))
+                (block $doneRange (loop $range
+                  (br_if $doneRange (i32.ge_u (local.get $ox) (local.get $oxHi)))
+                  (f32.store (local.get $from) (f32.add (f32.load (local.get $from)) (f32.load (local.get $at))))
+                  (local.set $from (i32.add (local.get $from) (local.get $step)))
+                  (local.set $at (i32.add (local.get $at) (i32.const 4)))
+                  (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                  (br $range)))
+              )
+              (else
+              ))
             (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
             (br $outRow)))
           (local.set $row (i32.add (local.get $row) (i32.const 1)))
