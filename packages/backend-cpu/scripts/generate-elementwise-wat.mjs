@@ -331,6 +331,39 @@ for (const [t, { lanes, size, vec, load, store }] of Object.entries(TYPES)) {
   }
 }
 
+// A broadcast of one value per row: out[r, i] = b[r] for a [rows, n] block.
+for (const [t, { lanes, size, vec, load, store }] of Object.entries(TYPES)) {
+  emit(`  ;; ${t}: out[r, i] = b[r]`);
+  emit(
+    `  (func (export "fill_row_values_${t}") (param $b i32) (param $out i32) (param $rows i32) (param $n i32)`,
+  );
+  emit(`    (local $r i32) (local $i i32) (local $value ${t}) (local $splat v128)`);
+  emit('    (block $doneRows (loop $row');
+  emit('      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))');
+  emit(`      (local.set $value (${load} (local.get $b)))`);
+  emit(`      (local.set $splat (${vec}.splat (local.get $value)))`);
+  emit('      (local.set $i (i32.const 0))');
+  emit('      (block $doneVector (loop $vector');
+  emit(
+    `        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const ${lanes})) (local.get $n)))`,
+  );
+  emit('        (v128.store (local.get $out) (local.get $splat))');
+  emit(`        (local.set $out (i32.add (local.get $out) (i32.const ${size * lanes})))`);
+  emit(`        (local.set $i (i32.add (local.get $i) (i32.const ${lanes})))`);
+  emit('        (br $vector)))');
+  emit('      (block $doneScalar (loop $scalar');
+  emit('        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))');
+  emit(`        (${store} (local.get $out) (local.get $value))`);
+  emit(`        (local.set $out (i32.add (local.get $out) (i32.const ${size})))`);
+  emit('        (local.set $i (i32.add (local.get $i) (i32.const 1)))');
+  emit('        (br $scalar)))');
+  emit(`      (local.set $b (i32.add (local.get $b) (i32.const ${size})))`);
+  emit('      (local.set $r (i32.add (local.get $r) (i32.const 1)))');
+  emit('      (br $row)))');
+  emit('  )');
+  emit('');
+}
+
 // exp, sigmoid and tanh of float32 arrays, evaluated in float64 two elements at a time with the
 // operations of kernels/float32_math.ts in the same order (its header explains the method).
 const LOG2E = Math.LOG2E;

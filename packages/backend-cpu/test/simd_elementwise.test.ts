@@ -1,5 +1,13 @@
 import '../src/register.js';
-import { type Conv2DAttrs, Generator, randn, runKernel, type Tensor, where } from '@metagrad/core';
+import {
+  type Conv2DAttrs,
+  expand,
+  Generator,
+  randn,
+  runKernel,
+  type Tensor,
+  where,
+} from '@metagrad/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getCpuOptions, setCpuOptions } from '../src/index.js';
 
@@ -95,6 +103,13 @@ describe.each(['float32', 'float64'] as const)('%s element-wise SIMD loops', (dt
       where(x.gt(0), scalar, y),
       where(x.gt(column), row, column),
     ]);
+    expect(simd).toEqual(plain);
+  });
+
+  it('broadcasts of every operand', () => {
+    const { simd, plain } = bothPaths(() =>
+      [row, column, channel, scalar].map((t) => expand(t, [7, 5, 13])),
+    );
     expect(simd).toEqual(plain);
   });
 

@@ -1,6 +1,9 @@
 import type { DType, KernelImpl, TypedArray } from '@metagrad/core';
 import { sizeOf, stridesOf } from '@metagrad/core';
 import { allocate, allocateOverwritten, output, valuesOf } from '../backend.js';
+import { release } from '../pool.js';
+import { rowBlocks } from './row_blocks.js';
+import { simdLoops } from './simd_rows.js';
 import { broadcastStrides, StridedRows } from './strided_rows.js';
 
 export const transpose: KernelImpl<'Transpose'> = ([x], { perm }) => {
@@ -17,7 +20,23 @@ export const transpose: KernelImpl<'Transpose'> = ([x], { perm }) => {
 };
 
 export const broadcastTo: KernelImpl<'BroadcastTo'> = ([x], { shape }) => {
-  const out = gatherStrided(valuesOf(x), 0, shape, broadcastStrides(x.shape, shape), x.dtype);
+  const a = valuesOf(x);
+  const blocks = rowBlocks(x.shape, shape);
+  if (blocks) {
+    // One value per row of an [outer, rows, n] view (a channel vector): one SIMD call per
+    // outer index instead of one fill per row.
+    const out = allocateOverwritten(x.dtype, sizeOf(shape));
+    const loops = simdLoops(a, out);
+    if (loops) {
+      const block = blocks.rows * blocks.n * a.BYTES_PER_ELEMENT;
+      for (let o = 0; o < blocks.outer; o++) {
+        loops.fillRowValues(a.byteOffset, out.byteOffset + o * block, blocks.rows, blocks.n);
+      }
+      return output(out, shape, x.dtype);
+    }
+    release(out);
+  }
+  const out = gatherStrided(a, 0, shape, broadcastStrides(x.shape, shape), x.dtype);
   return output(out, shape, x.dtype);
 };
 

@@ -1497,6 +1497,56 @@
       (br $row)))
   )
 
+  ;; f32: out[r, i] = b[r]
+  (func (export "fill_row_values_f32") (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $value f32) (local $splat v128)
+    (block $doneRows (loop $row
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $value (f32.load (local.get $b)))
+      (local.set $splat (f32x4.splat (local.get $value)))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+        (v128.store (local.get $out) (local.get $splat))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f32.store (local.get $out) (local.get $value))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $b (i32.add (local.get $b) (i32.const 4)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row)))
+  )
+
+  ;; f64: out[r, i] = b[r]
+  (func (export "fill_row_values_f64") (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $value f64) (local $splat v128)
+    (block $doneRows (loop $row
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $value (f64.load (local.get $b)))
+      (local.set $splat (f64x2.splat (local.get $value)))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+        (v128.store (local.get $out) (local.get $splat))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f64.store (local.get $out) (local.get $value))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $b (i32.add (local.get $b) (i32.const 8)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row)))
+  )
+
   ;; f32: out[i] = exp(a[i]), in float64
   (func (export "exp_f32") (param $a i32) (param $out i32) (param $n i32)
     (local $i i32)

@@ -41,6 +41,8 @@ export interface ElementwiseLoops {
   rowValues: Record<'add' | 'sub' | 'mul' | 'div', RowValuesLoop>;
   /** out[r, i] = b[r] (op) a[r, i], for the ops that do not commute. */
   rowValuesLeft: Record<'sub' | 'div', RowValuesLoop>;
+  /** out[r, i] = b[r], a broadcast of one value per row: (b, out, rows, n). */
+  fillRowValues: (b: number, out: number, rows: number, n: number) => void;
   /**
    * im2col and its adjoint for one image, float32 storage only: (input, cols, ld, then the
    * geometry channels, h, w, kh, kw, outH, outW, sh, sw, dh, dw, top, left), offsets in bytes.
@@ -134,6 +136,7 @@ export function instantiateWasmElementwise(heap: TensorHeap | null): WasmElement
         mul: exports[`mul_row_values_${type}`],
         div: exports[`div_row_values_${type}`],
       },
+      fillRowValues: exports[`fill_row_values_${type}`],
       rowValuesLeft: {
         sub: exports[`sub_from_row_values_${type}`],
         div: exports[`div_from_row_values_${type}`],
