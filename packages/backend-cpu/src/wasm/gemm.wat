@@ -216,6 +216,9 @@
     (local $panel i32) (local $panels i32) (local $count i32) (local $line i32)
     (local $from i32) (local $to i32) (local $end i32) (local $lineBytes i32) (local $depthBytes i32)
     (local $toStep i32) (local $first i32)
+    (local $p i32) (local $depth4 i32) (local $group i32) (local $at i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (local.set $lineBytes (i32.shl (local.get $lineStride) (i32.const 2)))
     (local.set $depthBytes (i32.shl (local.get $depthStride) (i32.const 2)))
     (local.set $toStep (i32.shl (local.get $width) (i32.const 2)))
@@ -264,20 +267,76 @@
                     (local.set $to (i32.add (local.get $to) (i32.const 16)))
                     (br $narrow))))))
           (else
-            ;; Any other panel: one line at a time, zero past the last line.
+            (local.set $p (i32.const 0))
+            (if (i32.and
+                  (i32.eq (local.get $count) (local.get $width))
+                  (i32.eq (local.get $depthStride) (i32.const 1)))
+              (then
+                ;; Each line is contiguous in depth (a transposed operand): transpose 4 lines
+                ;; x 4 depth steps at a time with shuffles, for the depth steps below a
+                ;; multiple of 4.
+                (local.set $depth4 (i32.and (local.get $depth) (i32.const -4)))
+                (block $doneSteps
+                  (loop $steps
+                    (br_if $doneSteps (i32.ge_u (local.get $p) (local.get $depth4)))
+                    (local.set $group (i32.const 0))
+                    (block $doneGroups
+                      (loop $groups
+                        (br_if $doneGroups (i32.ge_u (local.get $group) (local.get $width)))
+                        (local.set $from
+                          (i32.add (local.get $first)
+                            (i32.add (i32.mul (local.get $group) (local.get $lineBytes))
+                              (i32.shl (local.get $p) (i32.const 2)))))
+                        ;; r0..r3: depth steps p..p+3 of lines group..group+3.
+                        (local.set $r0 (v128.load (local.get $from)))
+                        (local.set $r1 (v128.load (i32.add (local.get $from) (local.get $lineBytes))))
+                        (local.set $r2
+                          (v128.load (i32.add (local.get $from) (i32.shl (local.get $lineBytes) (i32.const 1)))))
+                        (local.set $r3
+                          (v128.load (i32.add (local.get $from) (i32.mul (local.get $lineBytes) (i32.const 3)))))
+                        ;; t0 = (r0[0], r1[0], r0[1], r1[1]), t1 = (r0[2], r1[2], r0[3], r1[3]),
+                        ;; and t2, t3 the same of r2 and r3.
+                        (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+                        (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+                        (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+                        (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+                        ;; Depth step p + q of the four lines goes to to + ((p + q) * width + group) * 4.
+                        (local.set $at
+                          (i32.add (local.get $to)
+                            (i32.shl
+                              (i32.add (i32.mul (local.get $p) (local.get $width)) (local.get $group))
+                              (i32.const 2))))
+                        (v128.store (local.get $at)
+                          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+                        (v128.store (i32.add (local.get $at) (local.get $toStep))
+                          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+                        (v128.store (i32.add (local.get $at) (i32.shl (local.get $toStep) (i32.const 1)))
+                          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+                        (v128.store (i32.add (local.get $at) (i32.mul (local.get $toStep) (i32.const 3)))
+                          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+                        (local.set $group (i32.add (local.get $group) (i32.const 4)))
+                        (br $groups)))
+                    (local.set $p (i32.add (local.get $p) (i32.const 4)))
+                    (br $steps)))))
+            ;; The remaining depth steps [p, depth), all of them for any other panel: one line
+            ;; at a time, zero past the last line.
             (local.set $line (i32.const 0))
             (block $doneLines
               (loop $lineLoop
                 (br_if $doneLines (i32.ge_u (local.get $line) (local.get $width)))
                 (local.set $from
-                  (i32.add (local.get $first) (i32.mul (local.get $line) (local.get $lineBytes))))
+                  (i32.add (local.get $first)
+                    (i32.add (i32.mul (local.get $line) (local.get $lineBytes))
+                      (i32.mul (local.get $p) (local.get $depthBytes)))))
                 (local.set $end
                   (i32.add (local.get $to)
                     (i32.add (i32.shl (local.get $line) (i32.const 2))
                       (i32.mul (local.get $depth) (local.get $toStep)))))
                 (call $packLine
                   (local.get $from)
-                  (i32.add (local.get $to) (i32.shl (local.get $line) (i32.const 2)))
+                  (i32.add (local.get $to)
+                    (i32.add (i32.shl (local.get $line) (i32.const 2))
+                      (i32.mul (local.get $p) (local.get $toStep))))
                   (local.get $end) (local.get $depthBytes) (local.get $toStep)
                   (i32.lt_u (local.get $line) (local.get $count)))
                 (local.set $line (i32.add (local.get $line) (i32.const 1)))
