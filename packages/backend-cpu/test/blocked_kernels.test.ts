@@ -261,6 +261,14 @@ function convSuite(): void {
       },
     ],
     [
+      'x=[3,8,90,90] w=[4,4,3,3] pad=1 groups=2 (several chunks per group)',
+      {
+        input: [3, 8, 90, 90],
+        filter: [4, 4, 3, 3],
+        attrs: { stride: [1, 1], padding: [1, 1, 1, 1], dilation: [1, 1], groups: 2 },
+      },
+    ],
+    [
       'x=[3,16,100,100] w=[4,16,3,3] pad=1 (images in several chunks of columns)',
       {
         input: [3, 16, 100, 100],

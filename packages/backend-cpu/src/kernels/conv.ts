@@ -16,8 +16,11 @@ import { type ConvGeometry, col2imAdd, convGeometry, type FloatArray, im2col } f
 // same terms in the same order as one product per image. Float32 tensors are unfolded, summed
 // and accumulated in float32 (`gemmF32`), and float64 tensors in float64 (`gemm`).
 
-/** Column matrix elements per chunk of float64 images (32 MB): bounds the scratch memory. */
-const CHUNK_ELEMENTS = 1 << 22;
+/**
+ * Column matrix elements per chunk of float64 images (16 MB, in two buffers): bounds the
+ * scratch memory.
+ */
+const CHUNK_ELEMENTS = 1 << 21;
 
 /**
  * Column matrix elements per chunk of float32 images (1 MB). A chunk this small stays in the
@@ -31,12 +34,20 @@ const CHUNK_ELEMENTS_F32 = 1 << 18;
 /**
  * Scratch buffers of each precision, grown on demand and reused between calls: the column
  * matrix, and one oPerGroup x width matrix (the forward product, or the gathered output
- * gradient).
+ * gradient), each twice. While the product of one chunk runs, the next chunk is unfolded or
+ * gathered into the other buffer of the pair (see `matrixProduct`).
  */
-const scratch64 = { columns: new Float64Array(0), outputRows: new Float64Array(0) };
+const scratch64 = {
+  columns: new Float64Array(0),
+  columnsNext: new Float64Array(0),
+  outputRows: new Float64Array(0),
+  outputRowsNext: new Float64Array(0),
+};
 const scratch32: Record<keyof typeof scratch64, Float32Array<ArrayBufferLike>> = {
   columns: new Float32Array(0),
+  columnsNext: new Float32Array(0),
   outputRows: new Float32Array(0),
+  outputRowsNext: new Float32Array(0),
 };
 
 /** Returns a scratch buffer of `size` elements, float32 when `float32` is set, else float64. */
@@ -53,7 +64,20 @@ function buffer(float32: boolean, name: keyof typeof scratch64, size: number): F
   return scratch64[name];
 }
 
-/** C (+)= A B in the precision of C: float32 sums for a Float32Array, float64 otherwise. */
+/** Returns the two buffers of a scratch pair, as `buffer` does for one. */
+function bufferPair(
+  float32: boolean,
+  name: 'columns' | 'outputRows',
+  size: number,
+): [FloatArray, FloatArray] {
+  return [buffer(float32, name, size), buffer(float32, `${name}Next`, size)];
+}
+
+/**
+ * C (+)= A B in the precision of C: float32 sums for a Float32Array, float64 otherwise. Runs
+ * `overlap`, which must not touch A, B or C, before it returns: on this thread while the GEMM
+ * helper thread computes part of the product, where there is one.
+ */
 function matrixProduct(
   m: number,
   n: number,
@@ -63,9 +87,13 @@ function matrixProduct(
   c: FloatArray,
   cOffset: number,
   accumulate: boolean,
+  overlap?: () => void,
 ): void {
-  if (c instanceof Float32Array) gemmF32(m, n, k, a, b, c, cOffset, accumulate);
-  else gemm(m, n, k, a, b, c, cOffset, accumulate);
+  if (c instanceof Float32Array) gemmF32(m, n, k, a, b, c, cOffset, accumulate, overlap);
+  else {
+    gemm(m, n, k, a, b, c, cOffset, accumulate);
+    overlap?.();
+  }
 }
 
 /**
@@ -133,18 +161,23 @@ export const conv2d: KernelImpl<'Conv2D'> = ([x, filter], attrs) => {
   const out = allocate(x.dtype, g.n * g.o * plane);
   const float32 = out instanceof Float32Array;
   const chunk = imagesPerChunk(g, float32);
-  const cols = buffer(float32, 'columns', depth * chunk * plane);
+  const cols = bufferPair(float32, 'columns', depth * chunk * plane);
   const product = buffer(float32, 'outputRows', g.oPerGroup * chunk * plane);
   const weight: MatrixView = { data: valuesOf(filter), offset: 0, rowStride: depth, colStride: 1 };
-  const columnView: MatrixView = { data: cols, offset: 0, rowStride: 0, colStride: 1 };
+  const columnView: MatrixView = { data: cols[0], offset: 0, rowStride: 0, colStride: 1 };
+  const unfoldChunk = (group: number, b0: number, into: FloatArray) =>
+    unfoldImages(g, input, group, b0, Math.min(chunk, g.n - b0), into);
   for (let group = 0; group < attrs.groups; group++) {
     weight.offset = group * g.oPerGroup * depth;
-    for (let b0 = 0; b0 < g.n; b0 += chunk) {
+    unfoldChunk(group, 0, cols[0]);
+    for (let b0 = 0, turn = 0; b0 < g.n; b0 += chunk, turn ^= 1) {
       const images = Math.min(chunk, g.n - b0);
       const width = images * plane;
-      unfoldImages(g, input, group, b0, images, cols);
+      const next = b0 + chunk;
+      const unfoldNext = next < g.n ? () => unfoldChunk(group, next, cols[turn ^ 1]) : undefined;
+      columnView.data = cols[turn];
       columnView.rowStride = width;
-      matrixProduct(g.oPerGroup, width, depth, weight, columnView, product, 0, false);
+      matrixProduct(g.oPerGroup, width, depth, weight, columnView, product, 0, false, unfoldNext);
       for (let oo = 0; oo < g.oPerGroup; oo++) {
         for (let j = 0; j < images; j++) {
           const to = planeAt(b0 + j, g.o, group * g.oPerGroup + oo, plane);
@@ -166,25 +199,40 @@ export const conv2dBackpropInput: KernelImpl<'Conv2DBackpropInput'> = ([dy, filt
   const acc = accumulatorFor(out);
   const float32 = acc instanceof Float32Array;
   const chunk = imagesPerChunk(g, float32);
-  const cols = buffer(float32, 'columns', depth * chunk * plane);
-  const grads = buffer(float32, 'outputRows', g.oPerGroup * chunk * plane);
+  const cols = bufferPair(float32, 'columns', depth * chunk * plane);
+  const grads = bufferPair(float32, 'outputRows', g.oPerGroup * chunk * plane);
   // W[g]^T: K x oPerGroup, read from the filter's [oPerGroup, K] block by swapped strides.
   const weightT: MatrixView = { data: valuesOf(filter), offset: 0, rowStride: 1, colStride: depth };
-  const gradView: MatrixView = { data: grads, offset: 0, rowStride: 0, colStride: 1 };
+  const gradView: MatrixView = { data: grads[0], offset: 0, rowStride: 0, colStride: 1 };
   const dyValues = valuesOf(dy);
+  const gatherChunk = (group: number, b0: number, into: FloatArray) =>
+    gatherGrads(g, dyValues, group, b0, Math.min(chunk, g.n - b0), into);
+  // Adds the columns of the chunk from image b0 back onto the input gradient.
+  const foldChunk = (group: number, b0: number, from: FloatArray) => {
+    const images = Math.min(chunk, g.n - b0);
+    for (let j = 0; j < images; j++) {
+      const to = planeAt(b0 + j, g.c, group * g.cPerGroup, g.h * g.w);
+      col2imAdd(g, from, images * plane, j * plane, acc, to);
+    }
+  };
   for (let group = 0; group < attrs.groups; group++) {
     weightT.offset = group * g.oPerGroup * depth;
-    for (let b0 = 0; b0 < g.n; b0 += chunk) {
-      const images = Math.min(chunk, g.n - b0);
-      const width = images * plane;
-      gatherGrads(g, dyValues, group, b0, images, grads);
+    gatherChunk(group, 0, grads[0]);
+    let b0 = 0;
+    let turn = 0;
+    for (; b0 < g.n; b0 += chunk, turn ^= 1) {
+      const width = Math.min(chunk, g.n - b0) * plane;
+      const [previous, next, other] = [b0 - chunk, b0 + chunk, turn ^ 1];
+      // While this chunk's product runs: fold the previous chunk, gather the next one.
+      const overlap = () => {
+        if (previous >= 0) foldChunk(group, previous, cols[other]);
+        if (next < g.n) gatherChunk(group, next, grads[other]);
+      };
+      gradView.data = grads[turn];
       gradView.rowStride = width;
-      matrixProduct(depth, width, g.oPerGroup, weightT, gradView, cols, 0, false);
-      for (let j = 0; j < images; j++) {
-        const to = planeAt(b0 + j, g.c, group * g.cPerGroup, g.h * g.w);
-        col2imAdd(g, cols, width, j * plane, acc, to);
-      }
+      matrixProduct(depth, width, g.oPerGroup, weightT, gradView, cols[turn], 0, false, overlap);
     }
+    foldChunk(group, b0 - chunk, cols[turn ^ 1]);
   }
   if (acc !== out) out.set(acc);
   return output(out, attrs.inputShape, dy.dtype);
@@ -200,22 +248,30 @@ export const conv2dBackpropFilter: KernelImpl<'Conv2DBackpropFilter'> = ([x, dy]
   const acc = accumulatorFor(out);
   const float32 = acc instanceof Float32Array;
   const chunk = imagesPerChunk(g, float32);
-  const cols = buffer(float32, 'columns', depth * chunk * plane);
-  const grads = buffer(float32, 'outputRows', g.oPerGroup * chunk * plane);
-  const gradView: MatrixView = { data: grads, offset: 0, rowStride: 0, colStride: 1 };
+  const cols = bufferPair(float32, 'columns', depth * chunk * plane);
+  const grads = bufferPair(float32, 'outputRows', g.oPerGroup * chunk * plane);
+  const gradView: MatrixView = { data: grads[0], offset: 0, rowStride: 0, colStride: 1 };
   // cols^T: width x K, read from the K x width column matrix by swapped strides.
-  const columnsT: MatrixView = { data: cols, offset: 0, rowStride: 1, colStride: 0 };
+  const columnsT: MatrixView = { data: cols[0], offset: 0, rowStride: 1, colStride: 0 };
   const dyValues = valuesOf(dy);
+  // Unfolds the images and gathers the output gradient of the chunk from image b0.
+  const prepareChunk = (group: number, b0: number, turn: number) => {
+    const images = Math.min(chunk, g.n - b0);
+    unfoldImages(g, input, group, b0, images, cols[turn]);
+    gatherGrads(g, dyValues, group, b0, images, grads[turn]);
+  };
   for (let group = 0; group < attrs.groups; group++) {
     const at = group * g.oPerGroup * depth;
-    for (let b0 = 0; b0 < g.n; b0 += chunk) {
-      const images = Math.min(chunk, g.n - b0);
-      const width = images * plane;
-      unfoldImages(g, input, group, b0, images, cols);
-      gatherGrads(g, dyValues, group, b0, images, grads);
+    prepareChunk(group, 0, 0);
+    for (let b0 = 0, turn = 0; b0 < g.n; b0 += chunk, turn ^= 1) {
+      const width = Math.min(chunk, g.n - b0) * plane;
+      const next = b0 + chunk;
+      const prepareNext = next < g.n ? () => prepareChunk(group, next, turn ^ 1) : undefined;
+      gradView.data = grads[turn];
       gradView.rowStride = width;
+      columnsT.data = cols[turn];
       columnsT.colStride = width;
-      matrixProduct(g.oPerGroup, depth, width, gradView, columnsT, acc, at, b0 > 0);
+      matrixProduct(g.oPerGroup, depth, width, gradView, columnsT, acc, at, b0 > 0, prepareNext);
     }
   }
   if (acc !== out) out.set(acc);

@@ -101,12 +101,33 @@ export function gemmF32(
   c: Float32Array,
   cOffset: number,
   accumulate: boolean,
+  overlap?: () => void,
 ): void {
-  if (m === 0 || n === 0) return;
+  const pending = productF32(m, n, k, a, b, c, cOffset, accumulate, overlap ?? null);
+  pending?.();
+}
+
+/**
+ * Computes the product of `gemmF32` and runs `overlap` on this thread during the first block
+ * that the helper shares. Returns `overlap` when no block was shared, for the caller to run.
+ */
+function productF32(
+  m: number,
+  n: number,
+  k: number,
+  a: MatrixView,
+  b: MatrixView,
+  c: Float32Array,
+  cOffset: number,
+  accumulate: boolean,
+  overlap: (() => void) | null,
+): (() => void) | null {
+  if (m === 0 || n === 0) return overlap;
   if (k === 0) {
     if (!accumulate) c.fill(0, cOffset, cOffset + m * n);
-    return;
+    return overlap;
   }
+  let pending = overlap;
   const wasm = activeWasmGemm();
   const buffers = wasm ? wasmPackBuffers(wasm) : plainBuffers;
   packedA = buffers.a;
@@ -129,11 +150,14 @@ export function gemmF32(
         const aLines = { start: aStart, lineStride: a.rowStride, depthStride: a.colStride };
         pack(wasm, MEMORY_LAYOUT.a, packedA, MR, a.data, aLines, mc, kc);
         const at = cOffset + ic * n + jc;
-        if (wasm) wasmMacroKernel(wasm, helper, buffers.c, mc, nc, kc, c, at, n, load);
-        else macroKernel(mc, nc, kc, c, at, n, load);
+        if (wasm) {
+          const ran = wasmMacroKernel(wasm, helper, buffers.c, mc, nc, kc, c, at, n, load, pending);
+          if (ran) pending = null;
+        } else macroKernel(mc, nc, kc, c, at, n, load);
       }
     }
   }
+  return pending;
 }
 
 /** Position of a block's lines in the source: first element and strides, in elements. */
@@ -306,7 +330,8 @@ function packPartialPanel(
 /**
  * The SIMD macro-kernel: copies the C block into WebAssembly memory (when it accumulates), runs
  * gemm.wat's `macroKernelF32` over the packed panels, split between this thread and the helper
- * when there is one, and copies the mc x nc result back.
+ * when there is one, and copies the mc x nc result back. With `overlap`, the two threads claim
+ * row panels as they go, and this thread runs `overlap` first. Returns whether it ran `overlap`.
  */
 function wasmMacroKernel(
   wasm: WasmGemm,
@@ -319,7 +344,8 @@ function wasmMacroKernel(
   cOffset: number,
   ldc: number,
   load: boolean,
-): void {
+  overlap: (() => void) | null,
+): boolean {
   const rowPanels = Math.ceil(mc / MR);
   const colPanels = Math.ceil(nc / NR);
   const width = colPanels * NR;
@@ -331,7 +357,14 @@ function wasmMacroKernel(
   }
   const { a, b, c: cBlock } = MEMORY_LAYOUT;
   const flag = load ? 1 : 0;
-  if (helper && rowPanels > 1) {
+  const shared = helper !== null && rowPanels > 1 && overlap !== null;
+  if (shared) {
+    helper.shareRowsF32(
+      wasm.macroKernelF32,
+      [a, b, cBlock, rowPanels, colPanels, kc, flag],
+      overlap,
+    );
+  } else if (helper && rowPanels > 1) {
     // The helper takes the first half of the row panels, this thread the rest.
     const split = Math.ceil(rowPanels / 2);
     helper.start('float32', [a, b, cBlock, split, colPanels, kc, flag]);
@@ -346,6 +379,7 @@ function wasmMacroKernel(
     const from = i * width;
     c.set(block.subarray(from, from + nc), cOffset + i * ldc);
   }
+  return shared;
 }
 
 /**

@@ -66,16 +66,23 @@ export const MEMORY_LAYOUT = {
 } as const;
 const PAGES = Math.ceil((MEMORY_LAYOUT.control + 64) / 65536);
 
-// Words of the control block: the job counters, then the kernel to run (KERNEL_F64 or
-// KERNEL_F32) and its seven arguments, then 1 while the helper sleeps in Atomics.wait.
+// Words of the control block: the job counters, then the kernel to run (KERNEL_F64,
+// KERNEL_F32 or KERNEL_F32_SHARED) and its seven arguments, then 1 while the helper sleeps in
+// Atomics.wait, then the next unclaimed row panel of a shared block.
 const JOB = 0;
 const DONE = 1;
 const READY = 2;
 const KERNEL = 3;
 const ARGS = 4;
 const SLEEPING = 11;
+const NEXT = 12;
 const KERNEL_F64 = 0;
 const KERNEL_F32 = 1;
+/** `macroKernelF32` over row panels that both threads claim from the NEXT counter. */
+const KERNEL_F32_SHARED = 2;
+
+/** Row panels (of 4 rows) that a thread claims at a time from a shared float32 block. */
+const CLAIM_PANELS = 2;
 
 /** The element type of a macro-kernel call on the helper thread. */
 export type GemmKernel = 'float64' | 'float32';
@@ -143,12 +150,33 @@ export class GemmHelper {
 
   /** Starts the macro-kernel of `kernel` on `args` on the helper thread. */
   start(kernel: GemmKernel, args: Parameters<WasmMacroKernel>): void {
-    this.#control[KERNEL] = kernel === 'float32' ? KERNEL_F32 : KERNEL_F64;
+    this.#begin(kernel === 'float32' ? KERNEL_F32 : KERNEL_F64, args);
+  }
+
+  /**
+   * Runs `macroKernelF32` on `args` with both threads: the helper starts claiming row panels at
+   * once, this thread first runs `overlap` (work that does not touch the block), then claims
+   * the panels left. So the helper's share grows by the time `overlap` takes.
+   */
+  shareRowsF32(
+    macroKernelF32: WasmMacroKernel,
+    args: Parameters<WasmMacroKernel>,
+    overlap: () => void,
+  ): void {
+    Atomics.store(this.#control, NEXT, 0);
+    this.#begin(KERNEL_F32_SHARED, args);
+    overlap();
+    claimRowPanels(this.#control, macroKernelF32, args);
+    this.finish();
+  }
+
+  #begin(kernel: number, args: Parameters<WasmMacroKernel>): void {
+    this.#control[KERNEL] = kernel;
     for (let i = 0; i < args.length; i++) this.#control[ARGS + i] = args[i];
     this.#job++;
     this.calls++;
     Atomics.store(this.#control, JOB, this.#job);
-    // A polling helper sees the new job by itself. The helper sets SLEEPING before it waits and
+    // A polling helper reads the new job by itself. The helper sets SLEEPING before it waits and
     // Atomics.wait rechecks JOB, so with this order a job is never missed.
     if (Atomics.load(this.#control, SLEEPING) === 1) Atomics.notify(this.#control, JOB);
   }
@@ -173,9 +201,31 @@ export class GemmHelper {
       Atomics.wait(this.#control, DONE, done, left);
     }
     this.failed = true;
-    const kernel = this.#control[KERNEL] === KERNEL_F32 ? 'float32' : 'float64';
+    // A shared block runs whole here, because the panels the helper claimed are unknown.
+    const kernel = this.#control[KERNEL] === KERNEL_F64 ? 'float64' : 'float32';
     const args = Array.from(this.#control.subarray(ARGS, ARGS + 7));
     this.#fallbacks[kernel](...(args as Parameters<WasmMacroKernel>));
+  }
+}
+
+/**
+ * Runs `macroKernelF32` over the row panels of a block that the NEXT counter hands out,
+ * CLAIM_PANELS at a time, until none are left. Each panel runs once, on one thread, with the same
+ * code, so the result does not depend on which thread took it.
+ */
+function claimRowPanels(
+  control: Int32Array,
+  macroKernelF32: WasmMacroKernel,
+  [a, b, c, rowPanels, colPanels, kc, load]: Parameters<WasmMacroKernel>,
+): void {
+  // A float32 panel of A is 4 rows x kc, and 4 rows of C are 4 x (8 colPanels) values.
+  const aPanelBytes = kc * 16;
+  const cPanelBytes = colPanels * 128;
+  for (;;) {
+    const i = Atomics.add(control, NEXT, CLAIM_PANELS);
+    if (i >= rowPanels) return;
+    const panels = Math.min(CLAIM_PANELS, rowPanels - i);
+    macroKernelF32(a + i * aPanelBytes, b, c + i * cPanelBytes, panels, colPanels, kc, load);
   }
 }
 
@@ -194,10 +244,20 @@ const HELPER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { module, memory, control } = workerData;
 const { exports } = new WebAssembly.Instance(module, { env: { memory } });
+const words = new Int32Array(memory.buffer, control, 16);
+// claimRowPanels of gemm_runtime.ts, on this thread.
+function claimRowPanels(a, b, c, rowPanels, colPanels, kc, load) {
+  for (;;) {
+    const i = Atomics.add(words, ${NEXT}, ${CLAIM_PANELS});
+    if (i >= rowPanels) return;
+    const panels = Math.min(${CLAIM_PANELS}, rowPanels - i);
+    exports.macroKernelF32(a + i * kc * 16, b, c + i * colPanels * 128, panels, colPanels, kc, load);
+  }
+}
 const kernels = [];
 kernels[${KERNEL_F64}] = exports.macroKernel;
 kernels[${KERNEL_F32}] = exports.macroKernelF32;
-const words = new Int32Array(memory.buffer, control, 16);
+kernels[${KERNEL_F32_SHARED}] = claimRowPanels;
 Atomics.store(words, ${READY}, 1);
 let seen = 0;
 for (;;) {
