@@ -5,6 +5,7 @@ import {
   type GemmHelper,
   MEMORY_LAYOUT,
   type WasmGemm,
+  type WasmPackPanels,
 } from '../wasm/gemm_runtime.js';
 import type { MatrixView } from './gemm.js';
 
@@ -35,6 +36,9 @@ const THREADED_WORK = 1 << 22;
  * 4.0 ms on two.
  */
 const THREADED_DEPTH = 32;
+
+/** Blocks of at least this many elements are packed by both threads when there is a helper. */
+const SHARED_PACKING = 1 << 16;
 
 /** Packing buffers of one path, as in gemm.ts, with float32 elements. */
 interface PackBuffers {
@@ -143,7 +147,7 @@ function productF32(
       const load = accumulate || pc > 0;
       const bStart = b.offset + pc * b.rowStride + jc * b.colStride;
       const bLines = { start: bStart, lineStride: b.colStride, depthStride: b.rowStride };
-      pack(wasm, MEMORY_LAYOUT.b, packedB, NR, b.data, bLines, nc, kc);
+      pack(wasm, MEMORY_LAYOUT.b, packedB, NR, b.data, bLines, nc, kc, helper);
       for (let ic = 0; ic < m; ic += rowStep) {
         const mc = Math.min(rowStep, m - ic);
         const aStart = a.offset + ic * a.rowStride + pc * a.colStride;
@@ -183,6 +187,7 @@ function pack(
   layout: LineLayout,
   lines: number,
   depth: number,
+  helper: GemmHelper | null = null,
 ): void {
   const { start, lineStride, depthStride } = layout;
   if (!wasm || (lineStride !== 1 && depthStride !== 1)) {
@@ -190,15 +195,19 @@ function pack(
     return;
   }
   const stage = (wasmBuffers as PackBuffers).stage;
+  let args: Parameters<WasmPackPanels>;
   if (lineStride === 1) {
     // Depth steps are the runs: stage[p * lines + line].
     copyRuns(stage, src, start, depthStride, depth, lines);
-    wasm.packPanelsF32(MEMORY_LAYOUT.stage, dstOffset, 1, lines, lines, depth, width);
+    args = [MEMORY_LAYOUT.stage, dstOffset, 1, lines, lines, depth, width];
   } else {
     // Lines are the runs: stage[line * depth + p].
     copyRuns(stage, src, start, lineStride, lines, depth);
-    wasm.packPanelsF32(MEMORY_LAYOUT.stage, dstOffset, depth, 1, lines, depth, width);
+    args = [MEMORY_LAYOUT.stage, dstOffset, depth, 1, lines, depth, width];
   }
+  if (helper && lines * depth >= SHARED_PACKING && lines > width) {
+    helper.sharePacking(wasm.packPanelsF32, args);
+  } else wasm.packPanelsF32(...args);
 }
 
 /** Copies `runs` runs of `length` elements, `stride` apart in `src`, densely into `dst`. */

@@ -66,8 +66,8 @@ export const MEMORY_LAYOUT = {
 } as const;
 const PAGES = Math.ceil((MEMORY_LAYOUT.control + 64) / 65536);
 
-// Words of the control block: the job counters, then the kernel to run (KERNEL_F64,
-// KERNEL_F32 or KERNEL_F32_SHARED) and its seven arguments, then 1 while the helper sleeps in
+// Words of the control block: the job counters, then the kernel to run (one of the KERNEL_
+// constants) and its seven arguments, then 1 while the helper sleeps in
 // Atomics.wait, then the next unclaimed row panel of a shared block.
 const JOB = 0;
 const DONE = 1;
@@ -80,6 +80,8 @@ const KERNEL_F64 = 0;
 const KERNEL_F32 = 1;
 /** `macroKernelF32` over row panels that both threads claim from the NEXT counter. */
 const KERNEL_F32_SHARED = 2;
+/** `packPanelsF32`, for the helper's share of the panels of a float32 block. */
+const KERNEL_PACK_F32 = 3;
 
 /** Row panels (of 4 rows) that a thread claims at a time from a shared float32 block. */
 const CLAIM_PANELS = 2;
@@ -133,13 +135,16 @@ export interface WasmGemm {
  */
 export class GemmHelper {
   readonly #control: Int32Array;
-  readonly #fallbacks: Record<GemmKernel, WasmMacroKernel>;
+  readonly #fallbacks: Record<GemmKernel | 'pack', (...args: number[]) => void>;
   #job = 0;
   failed = false;
   /** Calls run on the helper thread so far. */
   calls = 0;
 
-  constructor(control: Int32Array, fallbacks: Record<GemmKernel, WasmMacroKernel>) {
+  constructor(
+    control: Int32Array,
+    fallbacks: Record<GemmKernel | 'pack', (...args: number[]) => void>,
+  ) {
     this.#control = control;
     this.#fallbacks = fallbacks;
   }
@@ -170,7 +175,23 @@ export class GemmHelper {
     this.finish();
   }
 
-  #begin(kernel: number, args: Parameters<WasmMacroKernel>): void {
+  /**
+   * Packs the panels of a float32 block with both threads: the helper the first half of the
+   * panels, this thread the rest. Arguments as `packPanelsF32`'s.
+   */
+  sharePacking(packPanelsF32: WasmPackPanels, args: Parameters<WasmPackPanels>): void {
+    const [src, dst, lineStride, depthStride, lines, depth, width] = args;
+    const first = Math.ceil(Math.ceil(lines / width) / 2) * width;
+    this.#begin(KERNEL_PACK_F32, [src, dst, lineStride, depthStride, first, depth, width]);
+    if (lines > first) {
+      const from = src + first * lineStride * 4;
+      const to = dst + first * depth * 4;
+      packPanelsF32(from, to, lineStride, depthStride, lines - first, depth, width);
+    }
+    this.finish();
+  }
+
+  #begin(kernel: number, args: readonly number[]): void {
     this.#control[KERNEL] = kernel;
     for (let i = 0; i < args.length; i++) this.#control[ARGS + i] = args[i];
     this.#job++;
@@ -202,9 +223,11 @@ export class GemmHelper {
     }
     this.failed = true;
     // A shared block runs whole here, because the panels the helper claimed are unknown.
-    const kernel = this.#control[KERNEL] === KERNEL_F64 ? 'float64' : 'float32';
+    const kernel = this.#control[KERNEL];
     const args = Array.from(this.#control.subarray(ARGS, ARGS + 7));
-    this.#fallbacks[kernel](...(args as Parameters<WasmMacroKernel>));
+    const fallback =
+      kernel === KERNEL_F64 ? 'float64' : kernel === KERNEL_PACK_F32 ? 'pack' : 'float32';
+    this.#fallbacks[fallback](...args);
   }
 }
 
@@ -258,6 +281,7 @@ const kernels = [];
 kernels[${KERNEL_F64}] = exports.macroKernel;
 kernels[${KERNEL_F32}] = exports.macroKernelF32;
 kernels[${KERNEL_F32_SHARED}] = claimRowPanels;
+kernels[${KERNEL_PACK_F32}] = exports.packPanelsF32;
 Atomics.store(words, ${READY}, 1);
 let seen = 0;
 for (;;) {
@@ -361,7 +385,11 @@ function instantiateShared(api: WebAssemblyApi, threads: WorkerThreadsModule): W
           worker.on('error', () => {
             if (helper) helper.failed = true;
           });
-          helper = new GemmHelper(control, { float64: macroKernel, float32: macroKernelF32 });
+          helper = new GemmHelper(control, {
+            float64: macroKernel,
+            float32: macroKernelF32,
+            pack: instance.exports.packPanelsF32 as WasmPackPanels,
+          });
         } catch {
           helper = null;
         }
