@@ -1,5 +1,5 @@
 import { registerCpuBackend } from '@metagrad/backend-cpu';
-import { dispose, grad, setBackend, type Tensor } from '@metagrad/core';
+import { dispose, grad, setBackend, type Tensor, tidy } from '@metagrad/core';
 import { flattenParams, type HostParams } from './data.js';
 import { relativeError } from './stats.js';
 import {
@@ -35,7 +35,7 @@ export interface Reference {
 }
 
 async function problemGradient(problem: GradientProblem): Promise<HostParams> {
-  const grads = grad(problem.loss)(problem.leaves) as Params;
+  const grads = tidy(() => grad(problem.loss)(problem.leaves) as Params);
   const host = await toHost(grads);
   dispose([grads, problem.leaves, problem.constants]);
   return host;
@@ -48,9 +48,10 @@ async function metaGradientOfBothOrders(
 ): Promise<Reference> {
   const [wanted, other] = await Promise.all(
     [firstOrder, !firstOrder].map(async (order) => {
-      const [loss, grads] = compute(order);
+      // Inside tidy, so that the graph's intermediates are freed.
+      const grads = tidy(() => compute(order)[1]);
       const host = await toHost(grads);
-      dispose([loss, grads]);
+      dispose(grads);
       return flattenParams(host, names);
     }),
   );

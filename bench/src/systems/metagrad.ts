@@ -35,7 +35,8 @@ function gradientRun({ leaves, constants, loss }: GradientProblem): Prepared {
       tidy(() => grad(loss)(leaves));
     },
     gradient: async () => {
-      const grads = grad(loss)(leaves) as Params;
+      // Inside tidy, so that the graph's intermediates are freed as in `run`.
+      const grads = tidy(() => grad(loss)(leaves) as Params);
       const host = await toHost(grads);
       dispose(grads);
       return host;
@@ -59,9 +60,10 @@ function metaIteration(
         optimizer.step(grads);
       }),
     gradient: async () => {
-      const [loss, grads] = metaGradient(optimizer.params);
+      // Inside tidy, so that the graph's intermediates are freed as in `run`.
+      const grads = tidy(() => metaGradient(optimizer.params)[1]);
       const host = await toHost(grads);
-      dispose([loss, grads]);
+      dispose(grads);
       return host;
     },
     dispose: () => {
