@@ -28,6 +28,8 @@ export class TensorHeap {
   readonly buffer: ArrayBuffer;
   #top = 0;
   readonly #free = new Map<number, number[]>();
+  /** Offsets of blocks handed out for a shorter array, with the block's length in bytes. */
+  readonly #larger = new Map<number, number>();
   #freeBytes = 0;
 
   constructor(memory: { readonly buffer: ArrayBuffer }) {
@@ -50,10 +52,17 @@ export class TensorHeap {
       if (zeroed) values.fill(0);
       return values;
     }
-    // NOTE: blocks are never merged or split. A run whose tensor sizes keep changing can fill the
-    // heap with free blocks of old sizes, and its outputs then move to the JavaScript heap.
     const size16 = Math.ceil(bytes / ALIGN) * ALIGN;
-    if (this.#top + size16 > this.buffer.byteLength) return null;
+    if (this.#top + size16 > this.buffer.byteLength) {
+      // NOTE: blocks are never merged or split. A run whose tensor sizes keep changing can fill
+      // the heap with free blocks of other sizes. A block of up to twice the length then serves
+      // the request, and past that the outputs move to the JavaScript heap.
+      const block = this.#takeLarger(bytes);
+      if (block === null) return null;
+      const values = view(this.buffer, dtype, block, size);
+      if (zeroed) values.fill(0);
+      return values;
+    }
     const offset = this.#top;
     this.#top += size16;
     // Memory past the top has never been written, so it is still zero.
@@ -65,9 +74,34 @@ export class TensorHeap {
     return values.buffer === this.buffer;
   }
 
+  /**
+   * Takes the shortest free block of more than `bytes` and at most twice as many, and records
+   * its length so that `free` returns it to its own list. Returns its offset, or null.
+   */
+  #takeLarger(bytes: number): number | null {
+    let best = 0;
+    for (const [length, offsets] of this.#free) {
+      if (
+        offsets.length > 0 &&
+        length > bytes &&
+        length <= 2 * bytes &&
+        (best === 0 || length < best)
+      ) {
+        best = length;
+      }
+    }
+    if (best === 0) return null;
+    const offset = this.#free.get(best)!.pop()!;
+    this.#freeBytes -= best;
+    this.#larger.set(offset, best);
+    return offset;
+  }
+
   /** Takes back the block of an array that `allocate` returned. */
   free(values: TypedArray): void {
-    const bytes = values.byteLength;
+    const larger = this.#larger.get(values.byteOffset);
+    if (larger !== undefined) this.#larger.delete(values.byteOffset);
+    const bytes = larger ?? values.byteLength;
     let list = this.#free.get(bytes);
     if (!list) {
       list = [];
