@@ -264,6 +264,29 @@ describe('customGrad', () => {
     expect(gradgradcheck(square, [f64([0.3, -0.8, 1.1])]).ok).toBe(true);
   });
 
+  it('should tell the backward which gradients are needed', () => {
+    const seen: boolean[][] = [];
+    const product = customGrad(
+      (x, y) => mul(x, y),
+      (dy, [x, y], _output, needed) => {
+        seen.push([...needed]);
+        return [needed[0] ? mul(dy, y) : null, needed[1] ? mul(dy, x) : null];
+      },
+      'recordingProduct',
+    );
+    const x = f64([2, 3], true);
+    const constant = f64([5, 7]);
+    const [gx] = autograd.grad(sum(product(x, constant)), x);
+    expect(values(gx)).toEqual([5, 7]);
+    const y = f64([5, 7], true);
+    const [gy] = autograd.grad(sum(product(x, y)), y);
+    expect(values(gy)).toEqual([2, 3]);
+    expect(seen).toEqual([
+      [true, false],
+      [false, true],
+    ]);
+  });
+
   it('should raise when the backward returns the wrong number of gradients', () => {
     const broken = customGrad(
       (x, y) => mul(x, y),

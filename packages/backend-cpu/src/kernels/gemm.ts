@@ -203,7 +203,7 @@ function wasmMacroKernel(
   if (helper && rowPanels > 1) {
     // The helper takes the first half of the row panels, this thread the rest.
     const split = Math.ceil(rowPanels / 2);
-    helper.start('float64', [a, b, cBlock, split, colPanels, kc, flag]);
+    helper.start([a, b, cBlock, split, colPanels, kc, flag]);
     const aRest = a + split * kc * MR * 8;
     const cRest = cBlock + split * MR * width * 8;
     wasm.macroKernel(aRest, b, cRest, rowPanels - split, colPanels, kc, flag);

@@ -138,6 +138,7 @@ function productF32(
   packedB = buffers.b;
   const threaded = threadsEnabled() && m * n * k >= THREADED_WORK && k >= THREADED_DEPTH;
   const helper = wasm && threaded ? wasm.helper() : null;
+  helper?.wake();
   // With a helper, each step packs two blocks of rows: one for each thread.
   const rowStep = helper ? 2 * MC : MC;
   for (let jc = 0; jc < n; jc += NC) {
@@ -338,9 +339,9 @@ function packPartialPanel(
 
 /**
  * The SIMD macro-kernel: copies the C block into WebAssembly memory (when it accumulates), runs
- * gemm.wat's `macroKernelF32` over the packed panels, split between this thread and the helper
- * when there is one, and copies the mc x nc result back. With `overlap`, the two threads claim
- * row panels as they go, and this thread runs `overlap` first. Returns whether it ran `overlap`.
+ * gemm.wat's `macroKernelF32` over the packed panels, and copies the mc x nc result back. With
+ * a helper, the two threads claim row panels as they go, and this thread runs `overlap` first.
+ * Returns whether it ran `overlap`.
  */
 function wasmMacroKernel(
   wasm: WasmGemm,
@@ -358,37 +359,37 @@ function wasmMacroKernel(
   const rowPanels = Math.ceil(mc / MR);
   const colPanels = Math.ceil(nc / NR);
   const width = colPanels * NR;
-  if (load) {
+  const loadBlock = () => {
     for (let i = 0; i < mc; i++) {
       const from = cOffset + i * ldc;
       block.set(c.subarray(from, from + nc), i * width);
     }
-  }
+  };
+  if (load) loadBlock();
   const { a, b, c: cBlock } = MEMORY_LAYOUT;
   const flag = load ? 1 : 0;
-  const shared = helper !== null && rowPanels > 1 && overlap !== null;
-  if (shared) {
-    helper.shareRowsF32(
-      wasm.macroKernelF32,
-      [a, b, cBlock, rowPanels, colPanels, kc, flag],
-      overlap,
-    );
-  } else if (helper && rowPanels > 1) {
-    // The helper takes the first half of the row panels, this thread the rest.
-    const split = Math.ceil(rowPanels / 2);
-    helper.start('float32', [a, b, cBlock, split, colPanels, kc, flag]);
-    const aRest = a + split * kc * MR * 4;
-    const cRest = cBlock + split * MR * width * 4;
-    wasm.macroKernelF32(aRest, b, cRest, rowPanels - split, colPanels, kc, flag);
-    helper.finish();
-  } else {
-    wasm.macroKernelF32(a, b, cBlock, rowPanels, colPanels, kc, flag);
+  const args: Parameters<typeof wasm.macroKernelF32> = [
+    a,
+    b,
+    cBlock,
+    rowPanels,
+    colPanels,
+    kc,
+    flag,
+  ];
+  const shared = helper !== null && rowPanels > 1;
+  if (shared && !helper.shareRowsF32(wasm.macroKernelF32, args, overlap)) {
+    // The helper was lost with panels unfinished: start the block again on this thread.
+    if (load) loadBlock();
+    wasm.macroKernelF32(...args);
+  } else if (!shared) {
+    wasm.macroKernelF32(...args);
   }
   for (let i = 0; i < mc; i++) {
     const from = i * width;
     c.set(block.subarray(from, from + nc), cOffset + i * ldc);
   }
-  return shared;
+  return shared && overlap !== null;
 }
 
 /**

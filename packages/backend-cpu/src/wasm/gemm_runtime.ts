@@ -67,8 +67,9 @@ export const MEMORY_LAYOUT = {
 const PAGES = Math.ceil((MEMORY_LAYOUT.control + 64) / 65536);
 
 // Words of the control block: the job counters, then the kernel to run (one of the KERNEL_
-// constants) and its seven arguments, then 1 while the helper sleeps in
-// Atomics.wait, then the next unclaimed row panel of a shared block.
+// constants) and its seven arguments, then 1 while the helper sleeps in Atomics.wait. A shared
+// job's units (panels) are handed out through NEXT and counted in COMPLETED, both tagged with
+// the job (see `claimUnits`).
 const JOB = 0;
 const DONE = 1;
 const READY = 2;
@@ -76,15 +77,17 @@ const KERNEL = 3;
 const ARGS = 4;
 const SLEEPING = 11;
 const NEXT = 12;
+const COMPLETED = 13;
 const KERNEL_F64 = 0;
-const KERNEL_F32 = 1;
-/** `macroKernelF32` over row panels that both threads claim from the NEXT counter. */
-const KERNEL_F32_SHARED = 2;
-/** `packPanelsF32`, for the helper's share of the panels of a float32 block. */
-const KERNEL_PACK_F32 = 3;
+/** `macroKernelF32` over row panels that both threads claim. */
+const KERNEL_F32_SHARED = 1;
+/** `packPanelsF32` over panels that both threads claim. */
+const KERNEL_PACK_F32_SHARED = 2;
 
-/** Row panels (of 4 rows) that a thread claims at a time from a shared float32 block. */
-const CLAIM_PANELS = 2;
+/** Row panels (of 4 rows) of a float32 block that a thread claims at a time. */
+const CLAIM_ROW_PANELS = 2;
+/** Panels of a block being packed that a thread claims at a time. */
+const CLAIM_PACKED_PANELS = 8;
 
 /** The element type of a macro-kernel call on the helper thread. */
 export type GemmKernel = 'float64' | 'float32';
@@ -135,60 +138,82 @@ export interface WasmGemm {
  */
 export class GemmHelper {
   readonly #control: Int32Array;
-  readonly #fallbacks: Record<GemmKernel | 'pack', (...args: number[]) => void>;
+  /** The float64 macro-kernel, to run a lost helper's share here. */
+  readonly #fallback: WasmMacroKernel;
   #job = 0;
   failed = false;
   /** Calls run on the helper thread so far. */
   calls = 0;
 
-  constructor(
-    control: Int32Array,
-    fallbacks: Record<GemmKernel | 'pack', (...args: number[]) => void>,
-  ) {
+  constructor(control: Int32Array, fallback: WasmMacroKernel) {
     this.#control = control;
-    this.#fallbacks = fallbacks;
+    this.#fallback = fallback;
   }
 
   get ready(): boolean {
     return !this.failed && Atomics.load(this.#control, READY) === 1;
   }
 
-  /** Starts the macro-kernel of `kernel` on `args` on the helper thread. */
-  start(kernel: GemmKernel, args: Parameters<WasmMacroKernel>): void {
-    this.#begin(kernel === 'float32' ? KERNEL_F32 : KERNEL_F64, args);
+  /**
+   * Wakes a sleeping helper, so that it polls for the jobs that follow: waking it as a product
+   * starts hides the wake-up behind the packing.
+   */
+  wake(): void {
+    if (Atomics.load(this.#control, SLEEPING) === 1) Atomics.notify(this.#control, JOB);
+  }
+
+  /** Starts the float64 macro-kernel on `args` on the helper thread; `finish` waits for it. */
+  start(args: Parameters<WasmMacroKernel>): void {
+    this.#begin(KERNEL_F64, args);
   }
 
   /**
-   * Runs `macroKernelF32` on `args` with both threads: the helper starts claiming row panels at
+   * Runs `macroKernelF32` on `args` with both threads. The helper starts claiming row panels at
    * once, this thread first runs `overlap` (work that does not touch the block), then claims
-   * the panels left. So the helper's share grows by the time `overlap` takes.
+   * the panels left, so a helper that is slow to wake costs nothing. Returns false when the
+   * helper took panels and did not finish them in time: the block is then unfinished, and the
+   * caller must compute it again from its inputs.
    */
   shareRowsF32(
     macroKernelF32: WasmMacroKernel,
     args: Parameters<WasmMacroKernel>,
-    overlap: () => void,
-  ): void {
-    Atomics.store(this.#control, NEXT, 0);
-    this.#begin(KERNEL_F32_SHARED, args);
-    overlap();
-    claimRowPanels(this.#control, macroKernelF32, args);
-    this.finish();
+    overlap: (() => void) | null,
+  ): boolean {
+    const [a, b, c, rowPanels, colPanels, kc, load] = args;
+    const tag = this.#beginShared(KERNEL_F32_SHARED, args);
+    overlap?.();
+    claimUnits(this.#control, tag, rowPanels, CLAIM_ROW_PANELS, (i, count) =>
+      macroKernelF32(a + i * kc * 16, b, c + i * colPanels * 128, count, colPanels, kc, load),
+    );
+    return this.#awaitUnits(tag, rowPanels);
   }
 
   /**
-   * Packs the panels of a float32 block with both threads: the helper the first half of the
-   * panels, this thread the rest. Arguments as `packPanelsF32`'s.
+   * Packs the panels of a float32 block with both threads, which claim panels as
+   * `shareRowsF32` claims row panels. Arguments as `packPanelsF32`'s.
    */
   sharePacking(packPanelsF32: WasmPackPanels, args: Parameters<WasmPackPanels>): void {
     const [src, dst, lineStride, depthStride, lines, depth, width] = args;
-    const first = Math.ceil(Math.ceil(lines / width) / 2) * width;
-    this.#begin(KERNEL_PACK_F32, [src, dst, lineStride, depthStride, first, depth, width]);
-    if (lines > first) {
+    const panels = Math.ceil(lines / width);
+    const tag = this.#beginShared(KERNEL_PACK_F32_SHARED, args);
+    claimUnits(this.#control, tag, panels, CLAIM_PACKED_PANELS, (i, count) => {
+      const first = i * width;
       const from = src + first * lineStride * 4;
       const to = dst + first * depth * 4;
-      packPanelsF32(from, to, lineStride, depthStride, lines - first, depth, width);
-    }
-    this.finish();
+      const lineCount = Math.min(count * width, lines - first);
+      packPanelsF32(from, to, lineStride, depthStride, lineCount, depth, width);
+    });
+    // Packing only copies, so after a lost helper this thread packs the whole block again.
+    if (!this.#awaitUnits(tag, panels)) packPanelsF32(...args);
+  }
+
+  /** Starts a shared job and returns its tag. */
+  #beginShared(kernel: number, args: readonly number[]): number {
+    const tag = (this.#job + 1) & TAG_MASK;
+    Atomics.store(this.#control, NEXT, tag << 16);
+    Atomics.store(this.#control, COMPLETED, tag << 16);
+    this.#begin(kernel, args);
+    return tag;
   }
 
   #begin(kernel: number, args: readonly number[]): void {
@@ -203,10 +228,30 @@ export class GemmHelper {
   }
 
   /**
-   * Waits for the call given to `start`. When the helper does not finish in time, it is given
-   * up and its call runs here instead. Should it still finish later, it writes the same values,
-   * because the inputs stay in place, and the module is abandoned afterwards. So a lost worker
-   * costs time, never a wrong result.
+   * Waits until all `units` of the shared job `tag` are done. Returns false, and gives the
+   * helper up, when its claimed units are not done in time.
+   */
+  #awaitUnits(tag: number, units: number): boolean {
+    const target = (tag << 16) + units;
+    const spinUntil = performance.now() + SPIN_MS;
+    while (Atomics.load(this.#control, COMPLETED) !== target && performance.now() < spinUntil) {}
+    const deadline = Date.now() + HELPER_TIMEOUT_MS;
+    for (;;) {
+      const completed = Atomics.load(this.#control, COMPLETED);
+      if (completed === target) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      Atomics.wait(this.#control, COMPLETED, completed, left);
+    }
+    this.failed = true;
+    return false;
+  }
+
+  /**
+   * Waits for the float64 call given to `start`. When the helper does not finish in time, it is
+   * given up and its call runs here instead. Should it still finish later, it writes the same
+   * values, because the inputs stay in place, and the module is abandoned afterwards. So a lost
+   * worker costs time, never a wrong result.
    */
   finish(): void {
     // The helper's share takes tens of microseconds to a few milliseconds, so poll before
@@ -222,33 +267,37 @@ export class GemmHelper {
       Atomics.wait(this.#control, DONE, done, left);
     }
     this.failed = true;
-    // A shared block runs whole here, because the panels the helper claimed are unknown.
-    const kernel = this.#control[KERNEL];
     const args = Array.from(this.#control.subarray(ARGS, ARGS + 7));
-    const fallback =
-      kernel === KERNEL_F64 ? 'float64' : kernel === KERNEL_PACK_F32 ? 'pack' : 'float32';
-    this.#fallbacks[fallback](...args);
+    this.#fallback(...(args as Parameters<WasmMacroKernel>));
   }
 }
 
+/** The bits of a job number that tag the NEXT and COMPLETED words (above 16 bits of count). */
+const TAG_MASK = 0x7fff;
+
 /**
- * Runs `macroKernelF32` over the row panels of a block that the NEXT counter hands out,
- * CLAIM_PANELS at a time, until none are left. Each panel runs once, on one thread, with the same
- * code, so the result does not depend on which thread took it.
+ * Claims `step` units at a time of the shared job `tag` and runs `run(first, count)` on them,
+ * until none are left or another job has started. NEXT contains (tag << 16) + the next unit, so a
+ * helper that wakes late cannot claim units of a later job; COMPLETED counts the units done the
+ * same way. Each unit runs once, on one thread, with the same code, so the result does not
+ * depend on which thread took it.
  */
-function claimRowPanels(
+function claimUnits(
   control: Int32Array,
-  macroKernelF32: WasmMacroKernel,
-  [a, b, c, rowPanels, colPanels, kc, load]: Parameters<WasmMacroKernel>,
+  tag: number,
+  units: number,
+  step: number,
+  run: (first: number, count: number) => void,
 ): void {
-  // A float32 panel of A is 4 rows x kc, and 4 rows of C are 4 x (8 colPanels) values.
-  const aPanelBytes = kc * 16;
-  const cPanelBytes = colPanels * 128;
   for (;;) {
-    const i = Atomics.add(control, NEXT, CLAIM_PANELS);
-    if (i >= rowPanels) return;
-    const panels = Math.min(CLAIM_PANELS, rowPanels - i);
-    macroKernelF32(a + i * aPanelBytes, b, c + i * cPanelBytes, panels, colPanels, kc, load);
+    const next = Atomics.load(control, NEXT);
+    const first = next & 0xffff;
+    if (next >>> 16 !== tag || first >= units) return;
+    if (Atomics.compareExchange(control, NEXT, next, next + step) !== next) continue;
+    const count = Math.min(step, units - first);
+    run(first, count);
+    Atomics.add(control, COMPLETED, count);
+    Atomics.notify(control, COMPLETED);
   }
 }
 
@@ -268,31 +317,44 @@ const { workerData } = require('node:worker_threads');
 const { module, memory, control } = workerData;
 const { exports } = new WebAssembly.Instance(module, { env: { memory } });
 const words = new Int32Array(memory.buffer, control, 16);
-// claimRowPanels of gemm_runtime.ts, on this thread.
-function claimRowPanels(a, b, c, rowPanels, colPanels, kc, load) {
+// claimUnits of gemm_runtime.ts, on this thread.
+function claimUnits(tag, units, step, run) {
   for (;;) {
-    const i = Atomics.add(words, ${NEXT}, ${CLAIM_PANELS});
-    if (i >= rowPanels) return;
-    const panels = Math.min(${CLAIM_PANELS}, rowPanels - i);
-    exports.macroKernelF32(a + i * kc * 16, b, c + i * colPanels * 128, panels, colPanels, kc, load);
+    const next = Atomics.load(words, ${NEXT});
+    const first = next & 0xffff;
+    if (next >>> 16 !== tag || first >= units) return;
+    if (Atomics.compareExchange(words, ${NEXT}, next, next + step) !== next) continue;
+    const count = Math.min(step, units - first);
+    run(first, count);
+    Atomics.add(words, ${COMPLETED}, count);
+    Atomics.notify(words, ${COMPLETED});
   }
 }
 const kernels = [];
-kernels[${KERNEL_F64}] = exports.macroKernel;
-kernels[${KERNEL_F32}] = exports.macroKernelF32;
-kernels[${KERNEL_F32_SHARED}] = claimRowPanels;
-kernels[${KERNEL_PACK_F32}] = exports.packPanelsF32;
+kernels[${KERNEL_F64}] = (tag, a, b, c, rowPanels, colPanels, kc, load) =>
+  exports.macroKernel(a, b, c, rowPanels, colPanels, kc, load);
+kernels[${KERNEL_F32_SHARED}] = (tag, a, b, c, rowPanels, colPanels, kc, load) =>
+  claimUnits(tag, rowPanels, ${CLAIM_ROW_PANELS}, (i, count) =>
+    exports.macroKernelF32(a + i * kc * 16, b, c + i * colPanels * 128, count, colPanels, kc, load));
+kernels[${KERNEL_PACK_F32_SHARED}] = (tag, src, dst, lineStride, depthStride, lines, depth, width) =>
+  claimUnits(tag, Math.ceil(lines / width), ${CLAIM_PACKED_PANELS}, (i, count) =>
+    exports.packPanelsF32(src + i * width * lineStride * 4, dst + i * width * depth * 4,
+      lineStride, depthStride, Math.min(count * width, lines - i * width), depth, width));
 Atomics.store(words, ${READY}, 1);
 let seen = 0;
 for (;;) {
   const spinUntil = performance.now() + ${SPIN_MS};
   while (Atomics.load(words, ${JOB}) === seen && performance.now() < spinUntil) {}
-  Atomics.store(words, ${SLEEPING}, 1);
-  Atomics.wait(words, ${JOB}, seen);
-  Atomics.store(words, ${SLEEPING}, 0);
+  if (Atomics.load(words, ${JOB}) === seen) {
+    Atomics.store(words, ${SLEEPING}, 1);
+    Atomics.wait(words, ${JOB}, seen);
+    Atomics.store(words, ${SLEEPING}, 0);
+    // Woken by a job or by wake(): poll again before running anything.
+    continue;
+  }
   seen = Atomics.load(words, ${JOB});
-  kernels[words[${KERNEL}]](words[${ARGS}], words[${ARGS + 1}], words[${ARGS + 2}], words[${ARGS + 3}],
-    words[${ARGS + 4}], words[${ARGS + 5}], words[${ARGS + 6}]);
+  kernels[words[${KERNEL}]](seen & ${TAG_MASK}, words[${ARGS}], words[${ARGS + 1}], words[${ARGS + 2}],
+    words[${ARGS + 3}], words[${ARGS + 4}], words[${ARGS + 5}], words[${ARGS + 6}]);
   Atomics.store(words, ${DONE}, seen);
   Atomics.notify(words, ${DONE});
 }
@@ -385,11 +447,7 @@ function instantiateShared(api: WebAssemblyApi, threads: WorkerThreadsModule): W
           worker.on('error', () => {
             if (helper) helper.failed = true;
           });
-          helper = new GemmHelper(control, {
-            float64: macroKernel,
-            float32: macroKernelF32,
-            pack: instance.exports.packPanelsF32 as WasmPackPanels,
-          });
+          helper = new GemmHelper(control, macroKernel);
         } catch {
           helper = null;
         }

@@ -143,13 +143,19 @@ export function grad<F extends Fn>(
 
 /**
  * Defines an op from a forward and a backward, both written with ops. The forward runs
- * without recording; the backward receives the output's gradient, the inputs and the output,
- * and returns one gradient (or null) per input. Because the backward is made of ops, the
- * custom op can be differentiated to any order.
+ * without recording; the backward receives the output's gradient, the inputs, the output and
+ * `needed` (false for each input whose gradient the backward pass discards, as PyTorch's
+ * `ctx.needs_input_grad`), and returns one gradient (or null) per input. Because the backward
+ * is made of ops, the custom op can be differentiated to any order.
  */
 export function customGrad(
   forward: (...inputs: Tensor[]) => Tensor,
-  backward: (dy: Tensor, inputs: readonly Tensor[], output: Tensor) => readonly (Tensor | null)[],
+  backward: (
+    dy: Tensor,
+    inputs: readonly Tensor[],
+    output: Tensor,
+    needed: readonly boolean[],
+  ) => readonly (Tensor | null)[],
   name = 'customGrad',
 ): (...inputs: Tensor[]) => Tensor {
   return (...inputs: Tensor[]) =>
@@ -157,8 +163,8 @@ export function customGrad(
       name,
       inputs,
       () => forward(...inputs),
-      (dy, xs, [y]) => {
-        const grads = backward(dy, xs, y);
+      (dy, xs, [y], needed) => {
+        const grads = backward(dy, xs, y, needed ?? xs.map(() => true));
         if (grads.length !== xs.length) {
           throw new GradError(
             `${name}: the backward returned ${grads.length} gradients for ${xs.length} inputs`,
