@@ -2,9 +2,12 @@
 """Times the bench workloads W1 to W6 on PyTorch's CPU backend with one thread.
 
 Run with Debian's interpreter (python3-torch, torch 1.13): /usr/bin/python3 pytorch_bench.py
-It writes results/pytorch.json, which `pnpm run bench` merges into results/latest.md. The
-workload definitions follow src/workloads.ts. The inputs are random with a fixed seed, because
-the timings do not depend on the values and the gradient check runs in the JavaScript bench.
+It writes results/pytorch.json, which `pnpm run bench` merges into results/latest.md when it
+did not time PyTorch itself. With --serve WORKLOAD it runs one workload for the JavaScript
+bench instead, which starts it as a child process and interleaves its runs with the other
+systems' (src/python_runner.ts). The workload definitions follow src/workloads.ts. The inputs
+are random with a fixed seed, because the timings do not depend on the values and the gradient
+check runs in the JavaScript bench.
 """
 
 import argparse
@@ -13,6 +16,7 @@ import json
 import os
 import platform
 import statistics
+import sys
 import time
 
 import torch
@@ -196,6 +200,36 @@ def cpu_model():
     return platform.processor() or "unknown"
 
 
+def reply(message):
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def serve(name, threads):
+    """Builds one workload, then replies to each "run" line on stdin with its time, until "close"."""
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    run = WORKLOADS[name]()
+    reply(
+        {
+            "type": "prepared",
+            "torch": torch.__version__,
+            "python": platform.python_version(),
+            "threads": torch.get_num_threads(),
+        }
+    )
+    for line in sys.stdin:
+        command = line.strip()
+        if command == "close":
+            break
+        if command != "run":
+            reply({"type": "error", "message": f"unknown command '{command}'"})
+            continue
+        start = time.perf_counter()
+        run()
+        reply({"type": "ran", "ms": (time.perf_counter() - start) * 1000})
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20, help="timed runs per workload (default 20)")
@@ -205,7 +239,15 @@ def main():
         default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "pytorch.json"),
         help="output file (default results/pytorch.json next to this script)",
     )
+    parser.add_argument(
+        "--serve",
+        choices=sorted(WORKLOADS),
+        help="run one workload for the JavaScript bench, reading commands from stdin",
+    )
     args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.threads)
+        return
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)

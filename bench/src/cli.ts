@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { childRunner } from './child_runner.js';
 import { GRADIENT_TOLERANCE, runWorkload, type WorkloadResult } from './harness.js';
+import { pytorchRunner } from './python_runner.js';
 import { PYTORCH_SYSTEM, pytorchColumn } from './pytorch.js';
 import { computeReference } from './reference.js';
 import {
@@ -18,15 +19,19 @@ import { DEFAULT_POLICY, type RunPolicy } from './stats.js';
 import { SYSTEM_NAMES } from './systems/names.js';
 import { makeInputs, WORKLOADS } from './workloads.js';
 
+/** The JavaScript systems, then PyTorch in a Python child process. */
+const ALL_SYSTEMS: readonly string[] = [...SYSTEM_NAMES, PYTORCH_SYSTEM];
+
 const USAGE = `Usage: node dist/cli.js [options]
 
-Times metagrad side by side with jax-js, TensorFlow.js and js-pytorch on the workloads W1 to W6
-and writes results/latest.md and results/latest.json (with results/pytorch.json merged in when
-present).
+Times metagrad side by side with jax-js, TensorFlow.js, js-pytorch and PyTorch (through
+pytorch_bench.py --serve, where python3-torch is installed) on the workloads W1 to W6 and writes
+results/latest.md and results/latest.json. When the run did not time PyTorch, the times in
+results/pytorch.json (from /usr/bin/python3 pytorch_bench.py) are merged in where present.
 
 Options:
   --workloads LIST   comma-separated workload ids (default: all): ${WORKLOADS.map((w) => w.id).join(', ')}
-  --systems LIST     comma-separated system names (default: all): ${SYSTEM_NAMES.join(', ')}
+  --systems LIST     comma-separated system names (default: all): ${ALL_SYSTEMS.join(', ')}
   --runs N           timed runs per system when a run is fast (default ${DEFAULT_POLICY.runs})
   --budget S         seconds one system may spend on one workload before its runs are cut (default ${DEFAULT_POLICY.budgetMs / 1000})
   --cap S            seconds after which a setup or warm-up run is stopped, as over the cap (default ${DEFAULT_POLICY.capMs / 1000})
@@ -79,7 +84,7 @@ async function main(): Promise<void> {
     WORKLOADS.map((w) => w.id),
     'workloads',
   );
-  const systemNames = parseList(values.systems, SYSTEM_NAMES, 'systems');
+  const systemNames = parseList(values.systems, ALL_SYSTEMS, 'systems');
   const policy: RunPolicy = {
     ...DEFAULT_POLICY,
     runs: Math.round(positiveNumber('runs', values.runs, DEFAULT_POLICY.runs)),
@@ -98,6 +103,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const loadStart = loadAverage();
   const workerPath = join(distDir, 'worker.js');
+  const pytorchScript = join(distDir, '..', 'pytorch_bench.py');
   const infoByName = new Map<string, SystemInfo>();
   const workloads: WorkloadResult[] = [];
   for (const workload of WORKLOADS.filter((w) => workloadIds.includes(w.id))) {
@@ -109,7 +115,11 @@ async function main(): Promise<void> {
       const seconds = (performance.now() - referenceStart) / 1000;
       console.log(`  float64 reference (metagrad cpu): ${seconds.toFixed(1)} s`);
     }
-    const runners = systemNames.map((name) => childRunner(workerPath, name, workload.id));
+    const runners = systemNames.map((name) =>
+      name === PYTORCH_SYSTEM
+        ? pytorchRunner(pytorchScript, workload.id)
+        : childRunner(workerPath, name, workload.id),
+    );
     const { result, infos } = await runWorkload(workload, runners, reference, policy, (line) =>
       console.log(line),
     );
@@ -138,8 +148,15 @@ async function main(): Promise<void> {
   writeReport(report, out);
 }
 
-/** Replaces the PyTorch column of the report with results/pytorch.json, when that file exists. */
+/**
+ * Replaces the PyTorch column of the report with results/pytorch.json, when that file exists and
+ * the run itself has no PyTorch times.
+ */
 function mergePytorch(report: BenchReport, out: string): void {
+  const timed = report.workloads.some((w) =>
+    w.entries.some((e) => e.system === PYTORCH_SYSTEM && e.status === 'ok'),
+  );
+  if (timed) return;
   report.systems = report.systems.filter((s) => s.name !== PYTORCH_SYSTEM);
   for (const workload of report.workloads) {
     workload.entries = workload.entries.filter((e) => e.system !== PYTORCH_SYSTEM);
