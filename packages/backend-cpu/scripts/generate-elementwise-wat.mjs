@@ -21,7 +21,7 @@ const emit = (text) => lines.push(text);
  * with their element sizes.
  */
 function loop({ name, params, lanes, vector, scalar, pointers }) {
-  emit(`  (func (export "${name}") ${params} (param $n i32)`);
+  emit(`  (func $${name} (export "${name}") ${params} (param $n i32)`);
   emit('    (local $i i32)');
   if (vector) {
     emit('    (block $doneVector (loop $vector');
@@ -208,9 +208,13 @@ for (const [t, { lanes, size, vec, load, store }] of Object.entries(TYPES)) {
 
   emit(`  ;; ${t}: acc[i] += a[i] into float64 sums, each element's terms in order`);
   const promoted = t === 'f32' ? `(f64.promote_f32 ${a})` : a;
+  const pair =
+    t === 'f32' ? '(f64x2.promote_low_f32x4 (v128.load64_zero (local.get $a)))' : va;
   loop({
     name: `add_rows_${t}`,
     params: '(param $a i32) (param $acc i32)',
+    lanes: 2,
+    vector: `(v128.store (local.get $acc) (f64x2.add (v128.load (local.get $acc)) ${pair}))`,
     scalar: `(f64.store (local.get $acc) (f64.add (f64.load (local.get $acc)) ${promoted}))`,
     pointers: [
       ['a', size],
@@ -329,6 +333,67 @@ for (const [t, { lanes, size, vec, load, store }] of Object.entries(TYPES)) {
     emit('  )');
     emit('');
   }
+}
+
+// Arithmetic of a [rows, n] block with one row b[i] repeated over the rows, as a bias [n] added
+// to a batch of rows: out[r, i] = a[r, i] (op) b[i], or b[i] (op) a[r, i] in the `_from_`
+// variants. And the adjoint sum, acc[i] += a[r, i] over the rows in order.
+for (const [t, { lanes, size, vec, load, store }] of Object.entries(TYPES)) {
+  const variants = [
+    ...ARITHMETIC.map((op) => [`${op}_repeated_row_${t}`, op, false]),
+    ...['sub', 'div'].map((op) => [`${op}_from_repeated_row_${t}`, op, true]),
+  ];
+  emit(`  ;; ${t}: out[r, i] = a[r, i] (op) b[i], and b[i] (op) a[r, i] in the _from_ variants`);
+  for (const [name, op, fromRow] of variants) {
+    const operands = (x, y) => (fromRow ? `${y} ${x}` : `${x} ${y}`);
+    emit(
+      `  (func (export "${name}") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)`,
+    );
+    emit('    (local $r i32) (local $i i32) (local $row i32)');
+    emit('    (block $doneRows (loop $rowLoop');
+    emit('      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))');
+    emit('      (local.set $row (local.get $b))');
+    emit('      (local.set $i (i32.const 0))');
+    emit('      (block $doneVector (loop $vector');
+    emit(
+      `        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const ${lanes})) (local.get $n)))`,
+    );
+    emit(
+      `        (v128.store (local.get $out) (${vec}.${op} ${operands('(v128.load (local.get $a))', '(v128.load (local.get $row))')}))`,
+    );
+    for (const p of ['a', 'out', 'row']) {
+      emit(`        (local.set $${p} (i32.add (local.get $${p}) (i32.const ${size * lanes})))`);
+    }
+    emit(`        (local.set $i (i32.add (local.get $i) (i32.const ${lanes})))`);
+    emit('        (br $vector)))');
+    emit('      (block $doneScalar (loop $scalar');
+    emit('        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))');
+    emit(
+      `        (${store} (local.get $out) (${t}.${op} ${operands(`(${load} (local.get $a))`, `(${load} (local.get $row))`)}))`,
+    );
+    for (const p of ['a', 'out', 'row']) {
+      emit(`        (local.set $${p} (i32.add (local.get $${p}) (i32.const ${size})))`);
+    }
+    emit('        (local.set $i (i32.add (local.get $i) (i32.const 1)))');
+    emit('        (br $scalar)))');
+    emit('      (local.set $r (i32.add (local.get $r) (i32.const 1)))');
+    emit('      (br $rowLoop)))');
+    emit('  )');
+    emit('');
+  }
+  emit(`  ;; ${t}: acc[i] += a[r, i] for r < rows in order, into float64 sums`);
+  emit(
+    `  (func (export "sum_repeated_rows_${t}") (param $a i32) (param $acc i32) (param $rows i32) (param $n i32)`,
+  );
+  emit('    (local $r i32)');
+  emit('    (block $done (loop $row');
+  emit('      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))');
+  emit(`      (call $add_rows_${t} (local.get $a) (local.get $acc) (local.get $n))`);
+  emit(`      (local.set $a (i32.add (local.get $a) (i32.mul (local.get $n) (i32.const ${size}))))`);
+  emit('      (local.set $r (i32.add (local.get $r) (i32.const 1)))');
+  emit('      (br $row)))');
+  emit('  )');
+  emit('');
 }
 
 // A broadcast of one value per row: out[r, i] = b[r] for a [rows, n] block.

@@ -42,6 +42,8 @@ describe.each(['float32', 'float64'] as const)('%s element-wise SIMD loops', (dt
   const column = randn([7, 5, 1], { generator, dtype });
   // One value per middle index, as a channel vector [1, C, 1, 1] over [N, C, H, W].
   const channel = randn([5, 1], { generator, dtype });
+  // One row per outer index repeated over the middle one, as a bias [B, 1, n] over [B, rows, n].
+  const bias = randn([7, 1, 13], { generator, dtype });
   const scalar = randn([], { generator, dtype });
 
   it('runs on the SIMD path where available', () => {
@@ -51,7 +53,7 @@ describe.each(['float32', 'float64'] as const)('%s element-wise SIMD loops', (dt
 
   it('arithmetic in every layout', () => {
     const { simd, plain } = bothPaths(() =>
-      [y, row, column, channel, scalar].flatMap((other) => [
+      [y, row, column, channel, bias, scalar].flatMap((other) => [
         x.add(other),
         x.sub(other),
         x.mul(other),
@@ -108,7 +110,7 @@ describe.each(['float32', 'float64'] as const)('%s element-wise SIMD loops', (dt
 
   it('broadcasts of every operand', () => {
     const { simd, plain } = bothPaths(() =>
-      [row, column, channel, scalar].map((t) => expand(t, [7, 5, 13])),
+      [row, column, channel, bias, scalar].map((t) => expand(t, [7, 5, 13])),
     );
     expect(simd).toEqual(plain);
   });

@@ -4,7 +4,7 @@ import { allocate, allocateOverwritten, output, valuesOf } from '../backend.js';
 import type { ElementwiseLoops } from '../wasm/elementwise_runtime.js';
 import { reluInto, selectRow, wordsOf, wordsPerElement } from './bits.js';
 import { expForFloat32, sigmoidForFloat32, tanhForFloat32 } from './float32_math.js';
-import { rowBlocks } from './row_blocks.js';
+import { repeatedRows, rowBlocks } from './row_blocks.js';
 import {
   simdBinaryRow,
   simdCompareRow,
@@ -108,9 +108,9 @@ export const binary: KernelImpl<'Binary'> = ([x, y], { op }) => {
 };
 
 /**
- * Runs a binary op whose one operand has the output's shape and the other one value per row of
- * an [outer, rows, n] view (a channel vector), one SIMD call per outer index. Returns false
- * for any other layout or op.
+ * Runs a binary op whose one operand has the output's shape and the other, in an [outer, rows,
+ * n] view, one value per row (a channel vector) or one row repeated over the rows (a bias), one
+ * SIMD call per outer index. Returns false for any other layout or op.
  */
 function rowValuesBinary(
   loops: ElementwiseLoops,
@@ -124,24 +124,34 @@ function rowValuesBinary(
 ): boolean {
   if (op !== 'add' && op !== 'sub' && op !== 'mul' && op !== 'div') return false;
   const fullA = sameShape(aShape, shape);
-  const blocks = fullA
-    ? rowBlocks(bShape, shape)
-    : sameShape(bShape, shape)
-      ? rowBlocks(aShape, shape)
-      : null;
-  if (!blocks) return false;
+  if (!fullA && !sameShape(bShape, shape)) return false;
   const [full, values] = fullA ? [a, b] : [b, a];
+  const smallShape = fullA ? bShape : aShape;
   // IEEE addition and multiplication commute exactly, so values on the left of them run the
   // same loop as values on the right.
-  const loop =
-    fullA || op === 'add' || op === 'mul' ? loops.rowValues[op] : loops.rowValuesLeft[op];
+  const right = fullA || op === 'add' || op === 'mul';
   const size = full.BYTES_PER_ELEMENT;
-  const block = blocks.rows * blocks.n * size;
-  for (let o = 0; o < blocks.outer; o++) {
-    const at = o * block;
-    loop(full.byteOffset + at, values.byteOffset, out.byteOffset + at, blocks.rows, blocks.n);
+  const perValue = rowBlocks(smallShape, shape);
+  if (perValue) {
+    const loop = right ? loops.rowValues[op] : loops.rowValuesLeft[op];
+    const { outer, rows, n } = perValue;
+    for (let o = 0; o < outer; o++) {
+      const at = o * rows * n * size;
+      loop(full.byteOffset + at, values.byteOffset, out.byteOffset + at, rows, n);
+    }
+    return true;
   }
-  return true;
+  const repeated = repeatedRows(smallShape, shape);
+  if (repeated) {
+    const loop = right ? loops.repeatedRow[op] : loops.repeatedRowLeft[op];
+    const { outer, rows, n } = repeated;
+    for (let o = 0; o < outer; o++) {
+      const at = o * rows * n * size;
+      loop(full.byteOffset + at, values.byteOffset + o * n * size, out.byteOffset + at, rows, n);
+    }
+    return true;
+  }
+  return false;
 }
 
 /** out[at + i] = a[ia + i * sa] (op) b[ib + i * sb] for i < n; a stride of 0 repeats a value. */

@@ -2,7 +2,7 @@ import type { DType, KernelImpl, TensorInfo, TypedArray } from '@metagrad/core';
 import { sizeOf, stridesOf } from '@metagrad/core';
 import { allocate, allocateOverwritten, output, valuesOf } from '../backend.js';
 import { release } from '../pool.js';
-import { rowBlocks } from './row_blocks.js';
+import { repeatedRows, rowBlocks } from './row_blocks.js';
 import { simdLoops } from './simd_rows.js';
 import { StridedRows } from './strided_rows.js';
 import { offsetsFor } from './strides.js';
@@ -82,12 +82,9 @@ function sum(x: TensorInfo, axes: readonly number[]): TensorInfo {
   const loops = simdLoops(a);
   // The SIMD loops write acc in place, so it must be in the tensor heap too.
   const simdAcc = loops !== null && acc.buffer === a.buffer;
-  const blocks = simdAcc
-    ? rowBlocks(
-        x.shape.map((d, i) => (axes.includes(i) ? 1 : d)),
-        x.shape,
-      )
-    : null;
+  const keptSizes = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const blocks = simdAcc ? rowBlocks(keptSizes, x.shape) : null;
+  const repeated = simdAcc && !blocks ? repeatedRows(keptSizes, x.shape) : null;
   if (loops && blocks) {
     // Kept axes in one block between reduced ones, as a sum over all but the channels: one call
     // per outer index sums its rows in the order of the walk below.
@@ -95,6 +92,17 @@ function sum(x: TensorInfo, axes: readonly number[]): TensorInfo {
     const size = a.BYTES_PER_ELEMENT;
     for (let o = 0; o < outer; o++) {
       loops.sumRows(a.byteOffset + o * rows * n * size, acc.byteOffset, rows, n);
+    }
+    return finishSum(acc, keptShape, x.dtype);
+  }
+  if (loops && repeated) {
+    // Reduced axes in one block between kept ones, as the gradient of a bias: one call per
+    // outer index adds its rows into its n sums, in the order of the walk below.
+    const { outer, rows, n } = repeated;
+    const size = a.BYTES_PER_ELEMENT;
+    for (let o = 0; o < outer; o++) {
+      const from = a.byteOffset + o * rows * n * size;
+      loops.sumRepeatedRows(from, acc.byteOffset + o * n * 8, rows, n);
     }
     return finishSum(acc, keptShape, x.dtype);
   }

@@ -37,3 +37,32 @@ export function rowBlocks(small: readonly number[], shape: readonly number[]): R
   }
   return rows > 1 && n > 1 ? { outer, rows, n } : null;
 }
+
+/**
+ * Returns the [outer, rows, n] view in which `small`, broadcast to `shape`, repeats one row of n
+ * values over the rows: it has size 1 along a contiguous block of dimensions (rows) and the
+ * sizes of `shape` elsewhere. A bias [1, n] over [rows, n] and [B, 1, n] over [B, rows, n] are
+ * the common cases. Returns null for any other layout, or when rows or n is 1.
+ */
+export function repeatedRows(small: readonly number[], shape: readonly number[]): RowBlocks | null {
+  const offset = shape.length - small.length;
+  const sizeAt = (d: number) => (d < offset ? 1 : small[d - offset]);
+  let first = -1;
+  let last = -1;
+  for (let d = 0; d < shape.length; d++) {
+    if (sizeAt(d) === shape[d]) continue;
+    if (first < 0) first = d;
+    last = d;
+  }
+  if (first < 0) return null;
+  let outer = 1;
+  let rows = 1;
+  let n = 1;
+  for (let d = 0; d < shape.length; d++) {
+    if (d < first) outer *= shape[d];
+    else if (d > last) n *= shape[d];
+    else if (sizeAt(d) !== 1) return null;
+    else rows *= shape[d];
+  }
+  return rows > 1 && n > 1 ? { outer, rows, n } : null;
+}

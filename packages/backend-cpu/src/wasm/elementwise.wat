@@ -9,7 +9,7 @@
   (import "env" "memory" (memory 1 65536))
 
   ;; f32: out[i] = a[i] (op) b[i], out[i] = a[i] (op) value and out[i] = value (op) b[i]
-  (func (export "add_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+  (func $add_f32 (export "add_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -28,7 +28,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "add_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
+  (func $add_scalar_f32 (export "add_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -45,7 +45,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "sub_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+  (func $sub_f32 (export "sub_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -64,7 +64,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "sub_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
+  (func $sub_scalar_f32 (export "sub_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -81,7 +81,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "mul_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+  (func $mul_f32 (export "mul_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -100,7 +100,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "mul_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
+  (func $mul_scalar_f32 (export "mul_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -117,7 +117,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "div_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+  (func $div_f32 (export "div_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -136,7 +136,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "div_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
+  (func $div_scalar_f32 (export "div_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -153,7 +153,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "sub_from_scalar_f32") (param $value f32) (param $b i32) (param $out i32) (param $n i32)
+  (func $sub_from_scalar_f32 (export "sub_from_scalar_f32") (param $value f32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -170,7 +170,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "div_from_scalar_f32") (param $value f32) (param $b i32) (param $out i32) (param $n i32)
+  (func $div_from_scalar_f32 (export "div_from_scalar_f32") (param $value f32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -188,7 +188,7 @@
       (br $scalar))))
 
   ;; f32: out[i] = f(a[i]). max propagates NaN and orders -0 below +0, so relu(-0) = +0.
-  (func (export "neg_f32") (param $a i32) (param $out i32) (param $n i32)
+  (func $neg_f32 (export "neg_f32") (param $a i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -205,7 +205,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "abs_f32") (param $a i32) (param $out i32) (param $n i32)
+  (func $abs_f32 (export "abs_f32") (param $a i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -222,7 +222,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "sqrt_f32") (param $a i32) (param $out i32) (param $n i32)
+  (func $sqrt_f32 (export "sqrt_f32") (param $a i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -239,7 +239,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "relu_f32") (param $a i32) (param $out i32) (param $n i32)
+  (func $relu_f32 (export "relu_f32") (param $a i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -256,7 +256,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "square_f32") (param $a i32) (param $out i32) (param $n i32)
+  (func $square_f32 (export "square_f32") (param $a i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -274,7 +274,7 @@
       (br $scalar))))
 
   ;; f32: out[i] = a[i] (op) b[i] or a[i] (op) value as bytes 0 or 1 (bool storage)
-  (func (export "lt_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+  (func $lt_f32 (export "lt_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -293,7 +293,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "lt_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
+  (func $lt_scalar_f32 (export "lt_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -310,7 +310,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "le_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+  (func $le_f32 (export "le_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -329,7 +329,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "le_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
+  (func $le_scalar_f32 (export "le_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -346,7 +346,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "gt_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+  (func $gt_f32 (export "gt_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -365,7 +365,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "gt_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
+  (func $gt_scalar_f32 (export "gt_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -382,7 +382,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "ge_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+  (func $ge_f32 (export "ge_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -401,7 +401,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "ge_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
+  (func $ge_scalar_f32 (export "ge_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -418,7 +418,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "eq_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+  (func $eq_f32 (export "eq_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -437,7 +437,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "eq_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
+  (func $eq_scalar_f32 (export "eq_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -454,7 +454,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "ne_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+  (func $ne_f32 (export "ne_f32") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -473,7 +473,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "ne_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
+  (func $ne_scalar_f32 (export "ne_scalar_f32") (param $a i32) (param $value f32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -492,7 +492,7 @@
 
   ;; f32: out[i] = c[i] ? a[i] : b[i], with a or b a single value in the scalar variants.
   ;; Each condition byte widens to a lane mask for bitselect, and the rest use `select`.
-  (func (export "where_f32") (param $c i32) (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+  (func $where_f32 (export "where_f32") (param $c i32) (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -513,7 +513,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "where_scalar_b_f32") (param $c i32) (param $a i32) (param $value f32) (param $out i32) (param $n i32)
+  (func $where_scalar_b_f32 (export "where_scalar_b_f32") (param $c i32) (param $a i32) (param $value f32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -532,7 +532,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "where_scalar_a_f32") (param $c i32) (param $value f32) (param $b i32) (param $out i32) (param $n i32)
+  (func $where_scalar_a_f32 (export "where_scalar_a_f32") (param $c i32) (param $value f32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
@@ -552,8 +552,15 @@
       (br $scalar))))
 
   ;; f32: acc[i] += a[i] into float64 sums, each element's terms in order
-  (func (export "add_rows_f32") (param $a i32) (param $acc i32) (param $n i32)
+  (func $add_rows_f32 (export "add_rows_f32") (param $a i32) (param $acc i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+      (v128.store (local.get $acc) (f64x2.add (v128.load (local.get $acc)) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $a)))))
+      (local.set $a (i32.add (local.get $a) (i32.const 8)))
+      (local.set $acc (i32.add (local.get $acc) (i32.const 16)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (f64.store (local.get $acc) (f64.add (f64.load (local.get $acc)) (f64.promote_f32 (f32.load (local.get $a)))))
@@ -563,7 +570,7 @@
       (br $scalar))))
 
   ;; f64: out[i] = a[i] (op) b[i], out[i] = a[i] (op) value and out[i] = value (op) b[i]
-  (func (export "add_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+  (func $add_f64 (export "add_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -582,7 +589,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "add_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
+  (func $add_scalar_f64 (export "add_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -599,7 +606,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "sub_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+  (func $sub_f64 (export "sub_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -618,7 +625,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "sub_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
+  (func $sub_scalar_f64 (export "sub_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -635,7 +642,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "mul_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+  (func $mul_f64 (export "mul_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -654,7 +661,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "mul_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
+  (func $mul_scalar_f64 (export "mul_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -671,7 +678,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "div_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+  (func $div_f64 (export "div_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -690,7 +697,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "div_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
+  (func $div_scalar_f64 (export "div_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -707,7 +714,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "sub_from_scalar_f64") (param $value f64) (param $b i32) (param $out i32) (param $n i32)
+  (func $sub_from_scalar_f64 (export "sub_from_scalar_f64") (param $value f64) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -724,7 +731,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "div_from_scalar_f64") (param $value f64) (param $b i32) (param $out i32) (param $n i32)
+  (func $div_from_scalar_f64 (export "div_from_scalar_f64") (param $value f64) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -742,7 +749,7 @@
       (br $scalar))))
 
   ;; f64: out[i] = f(a[i]). max propagates NaN and orders -0 below +0, so relu(-0) = +0.
-  (func (export "neg_f64") (param $a i32) (param $out i32) (param $n i32)
+  (func $neg_f64 (export "neg_f64") (param $a i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -759,7 +766,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "abs_f64") (param $a i32) (param $out i32) (param $n i32)
+  (func $abs_f64 (export "abs_f64") (param $a i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -776,7 +783,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "sqrt_f64") (param $a i32) (param $out i32) (param $n i32)
+  (func $sqrt_f64 (export "sqrt_f64") (param $a i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -793,7 +800,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "relu_f64") (param $a i32) (param $out i32) (param $n i32)
+  (func $relu_f64 (export "relu_f64") (param $a i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -810,7 +817,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "square_f64") (param $a i32) (param $out i32) (param $n i32)
+  (func $square_f64 (export "square_f64") (param $a i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -828,7 +835,7 @@
       (br $scalar))))
 
   ;; f64: out[i] = a[i] (op) b[i] or a[i] (op) value as bytes 0 or 1 (bool storage)
-  (func (export "lt_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+  (func $lt_f64 (export "lt_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -847,7 +854,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "lt_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
+  (func $lt_scalar_f64 (export "lt_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -864,7 +871,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "le_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+  (func $le_f64 (export "le_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -883,7 +890,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "le_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
+  (func $le_scalar_f64 (export "le_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -900,7 +907,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "gt_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+  (func $gt_f64 (export "gt_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -919,7 +926,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "gt_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
+  (func $gt_scalar_f64 (export "gt_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -936,7 +943,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "ge_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+  (func $ge_f64 (export "ge_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -955,7 +962,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "ge_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
+  (func $ge_scalar_f64 (export "ge_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -972,7 +979,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "eq_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+  (func $eq_f64 (export "eq_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -991,7 +998,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "eq_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
+  (func $eq_scalar_f64 (export "eq_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -1008,7 +1015,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "ne_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+  (func $ne_f64 (export "ne_f64") (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -1027,7 +1034,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "ne_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
+  (func $ne_scalar_f64 (export "ne_scalar_f64") (param $a i32) (param $value f64) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -1046,7 +1053,7 @@
 
   ;; f64: out[i] = c[i] ? a[i] : b[i], with a or b a single value in the scalar variants.
   ;; Each condition byte widens to a lane mask for bitselect, and the rest use `select`.
-  (func (export "where_f64") (param $c i32) (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+  (func $where_f64 (export "where_f64") (param $c i32) (param $a i32) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -1067,7 +1074,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "where_scalar_b_f64") (param $c i32) (param $a i32) (param $value f64) (param $out i32) (param $n i32)
+  (func $where_scalar_b_f64 (export "where_scalar_b_f64") (param $c i32) (param $a i32) (param $value f64) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -1086,7 +1093,7 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $scalar))))
 
-  (func (export "where_scalar_a_f64") (param $c i32) (param $value f64) (param $b i32) (param $out i32) (param $n i32)
+  (func $where_scalar_a_f64 (export "where_scalar_a_f64") (param $c i32) (param $value f64) (param $b i32) (param $out i32) (param $n i32)
     (local $i i32)
     (block $doneVector (loop $vector
       (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
@@ -1106,8 +1113,15 @@
       (br $scalar))))
 
   ;; f64: acc[i] += a[i] into float64 sums, each element's terms in order
-  (func (export "add_rows_f64") (param $a i32) (param $acc i32) (param $n i32)
+  (func $add_rows_f64 (export "add_rows_f64") (param $a i32) (param $acc i32) (param $n i32)
     (local $i i32)
+    (block $doneVector (loop $vector
+      (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+      (v128.store (local.get $acc) (f64x2.add (v128.load (local.get $acc)) (v128.load (local.get $a))))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $acc (i32.add (local.get $acc) (i32.const 16)))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $vector)))
     (block $doneScalar (loop $scalar
       (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
       (f64.store (local.get $acc) (f64.add (f64.load (local.get $acc)) (f64.load (local.get $a))))
@@ -1493,6 +1507,342 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $scalar)))
       (local.set $b (i32.add (local.get $b) (i32.const 8)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row)))
+  )
+
+  ;; f32: out[r, i] = a[r, i] (op) b[i], and b[i] (op) a[r, i] in the _from_ variants
+  (func (export "add_repeated_row_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $row i32)
+    (block $doneRows (loop $rowLoop
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $row (local.get $b))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+        (v128.store (local.get $out) (f32x4.add (v128.load (local.get $a)) (v128.load (local.get $row))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $row (i32.add (local.get $row) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f32.store (local.get $out) (f32.add (f32.load (local.get $a)) (f32.load (local.get $row))))
+        (local.set $a (i32.add (local.get $a) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $row (i32.add (local.get $row) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowLoop)))
+  )
+
+  (func (export "sub_repeated_row_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $row i32)
+    (block $doneRows (loop $rowLoop
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $row (local.get $b))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+        (v128.store (local.get $out) (f32x4.sub (v128.load (local.get $a)) (v128.load (local.get $row))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $row (i32.add (local.get $row) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f32.store (local.get $out) (f32.sub (f32.load (local.get $a)) (f32.load (local.get $row))))
+        (local.set $a (i32.add (local.get $a) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $row (i32.add (local.get $row) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowLoop)))
+  )
+
+  (func (export "mul_repeated_row_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $row i32)
+    (block $doneRows (loop $rowLoop
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $row (local.get $b))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+        (v128.store (local.get $out) (f32x4.mul (v128.load (local.get $a)) (v128.load (local.get $row))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $row (i32.add (local.get $row) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f32.store (local.get $out) (f32.mul (f32.load (local.get $a)) (f32.load (local.get $row))))
+        (local.set $a (i32.add (local.get $a) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $row (i32.add (local.get $row) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowLoop)))
+  )
+
+  (func (export "div_repeated_row_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $row i32)
+    (block $doneRows (loop $rowLoop
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $row (local.get $b))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+        (v128.store (local.get $out) (f32x4.div (v128.load (local.get $a)) (v128.load (local.get $row))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $row (i32.add (local.get $row) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f32.store (local.get $out) (f32.div (f32.load (local.get $a)) (f32.load (local.get $row))))
+        (local.set $a (i32.add (local.get $a) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $row (i32.add (local.get $row) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowLoop)))
+  )
+
+  (func (export "sub_from_repeated_row_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $row i32)
+    (block $doneRows (loop $rowLoop
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $row (local.get $b))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+        (v128.store (local.get $out) (f32x4.sub (v128.load (local.get $row)) (v128.load (local.get $a))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $row (i32.add (local.get $row) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f32.store (local.get $out) (f32.sub (f32.load (local.get $row)) (f32.load (local.get $a))))
+        (local.set $a (i32.add (local.get $a) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $row (i32.add (local.get $row) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowLoop)))
+  )
+
+  (func (export "div_from_repeated_row_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $row i32)
+    (block $doneRows (loop $rowLoop
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $row (local.get $b))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+        (v128.store (local.get $out) (f32x4.div (v128.load (local.get $row)) (v128.load (local.get $a))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $row (i32.add (local.get $row) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f32.store (local.get $out) (f32.div (f32.load (local.get $row)) (f32.load (local.get $a))))
+        (local.set $a (i32.add (local.get $a) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $row (i32.add (local.get $row) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowLoop)))
+  )
+
+  ;; f32: acc[i] += a[r, i] for r < rows in order, into float64 sums
+  (func (export "sum_repeated_rows_f32") (param $a i32) (param $acc i32) (param $rows i32) (param $n i32)
+    (local $r i32)
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (call $add_rows_f32 (local.get $a) (local.get $acc) (local.get $n))
+      (local.set $a (i32.add (local.get $a) (i32.mul (local.get $n) (i32.const 4))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row)))
+  )
+
+  ;; f64: out[r, i] = a[r, i] (op) b[i], and b[i] (op) a[r, i] in the _from_ variants
+  (func (export "add_repeated_row_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $row i32)
+    (block $doneRows (loop $rowLoop
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $row (local.get $b))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+        (v128.store (local.get $out) (f64x2.add (v128.load (local.get $a)) (v128.load (local.get $row))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $row (i32.add (local.get $row) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f64.store (local.get $out) (f64.add (f64.load (local.get $a)) (f64.load (local.get $row))))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $row (i32.add (local.get $row) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowLoop)))
+  )
+
+  (func (export "sub_repeated_row_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $row i32)
+    (block $doneRows (loop $rowLoop
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $row (local.get $b))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+        (v128.store (local.get $out) (f64x2.sub (v128.load (local.get $a)) (v128.load (local.get $row))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $row (i32.add (local.get $row) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f64.store (local.get $out) (f64.sub (f64.load (local.get $a)) (f64.load (local.get $row))))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $row (i32.add (local.get $row) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowLoop)))
+  )
+
+  (func (export "mul_repeated_row_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $row i32)
+    (block $doneRows (loop $rowLoop
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $row (local.get $b))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+        (v128.store (local.get $out) (f64x2.mul (v128.load (local.get $a)) (v128.load (local.get $row))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $row (i32.add (local.get $row) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f64.store (local.get $out) (f64.mul (f64.load (local.get $a)) (f64.load (local.get $row))))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $row (i32.add (local.get $row) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowLoop)))
+  )
+
+  (func (export "div_repeated_row_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $row i32)
+    (block $doneRows (loop $rowLoop
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $row (local.get $b))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+        (v128.store (local.get $out) (f64x2.div (v128.load (local.get $a)) (v128.load (local.get $row))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $row (i32.add (local.get $row) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f64.store (local.get $out) (f64.div (f64.load (local.get $a)) (f64.load (local.get $row))))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $row (i32.add (local.get $row) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowLoop)))
+  )
+
+  (func (export "sub_from_repeated_row_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $row i32)
+    (block $doneRows (loop $rowLoop
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $row (local.get $b))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+        (v128.store (local.get $out) (f64x2.sub (v128.load (local.get $row)) (v128.load (local.get $a))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $row (i32.add (local.get $row) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f64.store (local.get $out) (f64.sub (f64.load (local.get $row)) (f64.load (local.get $a))))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $row (i32.add (local.get $row) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowLoop)))
+  )
+
+  (func (export "div_from_repeated_row_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $row i32)
+    (block $doneRows (loop $rowLoop
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $row (local.get $b))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+        (v128.store (local.get $out) (f64x2.div (v128.load (local.get $row)) (v128.load (local.get $a))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $row (i32.add (local.get $row) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f64.store (local.get $out) (f64.div (f64.load (local.get $row)) (f64.load (local.get $a))))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $row (i32.add (local.get $row) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowLoop)))
+  )
+
+  ;; f64: acc[i] += a[r, i] for r < rows in order, into float64 sums
+  (func (export "sum_repeated_rows_f64") (param $a i32) (param $acc i32) (param $rows i32) (param $n i32)
+    (local $r i32)
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (call $add_rows_f64 (local.get $a) (local.get $acc) (local.get $n))
+      (local.set $a (i32.add (local.get $a) (i32.mul (local.get $n) (i32.const 8))))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row)))
   )

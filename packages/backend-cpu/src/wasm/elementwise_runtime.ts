@@ -43,6 +43,12 @@ export interface ElementwiseLoops {
   rowValuesLeft: Record<'sub' | 'div', RowValuesLoop>;
   /** out[r, i] = b[r], a broadcast of one value per row: (b, out, rows, n). */
   fillRowValues: (b: number, out: number, rows: number, n: number) => void;
+  /** out[r, i] = a[r, i] (op) b[i], one row b repeated over the rows: (a, b, out, rows, n). */
+  repeatedRow: Record<'add' | 'sub' | 'mul' | 'div', RowValuesLoop>;
+  /** out[r, i] = b[i] (op) a[r, i], for the ops that do not commute. */
+  repeatedRowLeft: Record<'sub' | 'div', RowValuesLoop>;
+  /** acc[i] += a[r, i] for r < rows in order, into float64 sums: (a, acc, rows, n). */
+  sumRepeatedRows: (a: number, acc: number, rows: number, n: number) => void;
   /**
    * im2col and its adjoint for one image, float32 storage only: (input, cols, ld, then the
    * geometry channels, h, w, kh, kw, outH, outW, sh, sw, dh, dw, top, left), offsets in bytes.
@@ -137,6 +143,17 @@ export function instantiateWasmElementwise(heap: TensorHeap | null): WasmElement
         div: exports[`div_row_values_${type}`],
       },
       fillRowValues: exports[`fill_row_values_${type}`],
+      repeatedRow: {
+        add: exports[`add_repeated_row_${type}`],
+        sub: exports[`sub_repeated_row_${type}`],
+        mul: exports[`mul_repeated_row_${type}`],
+        div: exports[`div_repeated_row_${type}`],
+      },
+      repeatedRowLeft: {
+        sub: exports[`sub_from_repeated_row_${type}`],
+        div: exports[`div_from_repeated_row_${type}`],
+      },
+      sumRepeatedRows: exports[`sum_repeated_rows_${type}`],
       rowValuesLeft: {
         sub: exports[`sub_from_row_values_${type}`],
         div: exports[`div_from_row_values_${type}`],
