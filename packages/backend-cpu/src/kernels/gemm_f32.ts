@@ -95,6 +95,9 @@ const edgeTile = new Float32Array(MR * NR);
  * Each element is summed in float32 over p = 0, 1, ..., k - 1 in order, starting from 0 (or
  * from the value in C): acc = fround(acc + fround(a * b)), without fused multiply-add. So the
  * result does not depend on the block sizes, the path (SIMD or plain) or the thread count.
+ *
+ * `overlap`, when given, runs once on this thread before the function returns: while the helper
+ * thread computes a block where there is one, else at the end. It must not touch A, B or C.
  */
 export function gemmF32(
   m: number,
@@ -139,7 +142,7 @@ function productF32(
   const threaded = threadsEnabled() && m * n * k >= THREADED_WORK && k >= THREADED_DEPTH;
   const helper = wasm && threaded ? wasm.helper() : null;
   helper?.wake();
-  // With a helper, each step packs two blocks of rows: one for each thread.
+  // With a helper, each step packs two blocks of rows, whose panels the two threads share.
   const rowStep = helper ? 2 * MC : MC;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = Math.min(NC, n - jc);
