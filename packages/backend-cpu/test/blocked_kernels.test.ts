@@ -11,6 +11,8 @@ import {
 } from '@metagrad/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCpuOptions, setCpuOptions } from '../src/index.js';
+import { activeWasmElementwise } from '../src/options.js';
+import { tensorHeap } from '../src/pool.js';
 
 // The blocked matmul and the im2col convolutions checked against plain loops written here, on
 // the WebAssembly SIMD path and on the plain JavaScript path.
@@ -58,6 +60,8 @@ function matmulSuite(): void {
     [3, 5, 7],
     [10, 40, 41],
     [17, 9, 5],
+    [6, 5, 1],
+    [9, 4, 3],
     [4, 4, 4],
     [5, 9, 17],
     [9, 257, 6],
@@ -418,4 +422,40 @@ describe('simd availability', () => {
   it('Node 20 should provide WebAssembly SIMD', () => {
     expect(simdAvailable).toBe(true);
   });
+});
+
+describe('unpacked float32 products', () => {
+  // The unpacked kernel writes whole 4 x 4 and 4 x 8 tiles, overlapping at the edges of C. It
+  // must never write outside C: the output sits between two runs of canary values.
+  const sizes: [number, number, number][] = [
+    [6, 5, 1],
+    [9, 4, 3],
+    [5, 7, 2],
+    [4, 3, 9],
+    [10, 40, 41],
+    [7, 2, 12],
+  ];
+  for (const [m, k, n] of sizes) {
+    for (const transposeB of [false, true]) {
+      it(`m=${m} k=${k} n=${n} transposeB=${transposeB} writes only inside C`, () => {
+        const wasm = activeWasmElementwise();
+        if (!wasm || !tensorHeap) throw new Error('expected the SIMD loops and the tensor heap');
+        const a = tensorHeap.allocate('float32', m * k, true) as Float32Array;
+        const b = tensorHeap.allocate('float32', k * n, true) as Float32Array;
+        for (let i = 0; i < a.length; i++) a[i] = (i % 7) - 3;
+        for (let i = 0; i < b.length; i++) b[i] = (i % 5) - 2;
+        const size = m * n;
+        const region = tensorHeap.allocate('float32', 3 * size, true) as Float32Array;
+        region.fill(12345);
+        const c = region.subarray(size, 2 * size);
+        const [bRow, bCol] = transposeB ? [1, k] : [n, 1];
+        wasm.smallProductF32(a.byteOffset, b.byteOffset, c.byteOffset, m, n, k, k, 1, bRow, bCol);
+        expect(Array.from(region.subarray(0, size)).every((v) => v === 12345)).toBe(true);
+        expect(Array.from(region.subarray(2 * size)).every((v) => v === 12345)).toBe(true);
+        const want = referenceMatmul('float32', a, b, m, k, n, false, transposeB);
+        expect(Array.from(c)).toEqual(want);
+        for (const block of [a, b, region]) tensorHeap.free(block);
+      });
+    }
+  }
 });

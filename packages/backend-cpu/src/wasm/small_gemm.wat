@@ -6,7 +6,8 @@
 ;; from 0, with the product and the sum each rounded to float32 (f32x4.mul, then f32x4.add; no
 ;; fused multiply-add). That is the order and rounding of gemm_f32.ts, so this kernel gives the
 ;; same bits as the packed kernels and the JavaScript loops. Four columns of C share a vector,
-;; and four rows of C run side by side, so that four independent sums hide the latency of an add.
+;; and four rows of C (and two vectors of columns, where B's rows are contiguous) run side by
+;; side, so that independent sums hide the latency of an add.
 (module
   (import "env" "memory" (memory 1 65536))
 
@@ -18,6 +19,8 @@
     (local $i i32) (local $j i32) (local $p i32) (local $pa i32) (local $pb i32)
     (local $lastRow i32) (local $lastColumn i32) (local $b4 v128) (local $s f32) (local $bCol2 i32) (local $bCol3 i32)
     (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $acc3 v128)
+    (local $acc4 v128) (local $acc5 v128) (local $acc6 v128) (local $acc7 v128)
+    (local $b8 v128) (local $a4 v128)
     (local $aRow2 i32) (local $aRow3 i32) (local $out i32)
     ;; Strides in bytes from here on.
     (local.set $aRow (i32.shl (local.get $aRow) (i32.const 2)))
@@ -37,6 +40,61 @@
     (block $doneRowQuads (loop $rowQuads
       (br_if $doneRowQuads (i32.gt_s (local.get $i) (local.get $lastRow)))
       (local.set $j (i32.const 0))
+      ;; With B's columns contiguous, 4 x 8 tiles first: eight independent sums per depth step,
+      ;; and each splat of A serves eight columns.
+      (if (i32.eq (local.get $bCol) (i32.const 4)) (then
+        (block $doneWide (loop $wide
+          (br_if $doneWide (i32.gt_s (i32.add (local.get $j) (i32.const 8)) (local.get $n)))
+          (local.set $acc0 (v128.const i32x4 0 0 0 0))
+          (local.set $acc1 (v128.const i32x4 0 0 0 0))
+          (local.set $acc2 (v128.const i32x4 0 0 0 0))
+          (local.set $acc3 (v128.const i32x4 0 0 0 0))
+          (local.set $acc4 (v128.const i32x4 0 0 0 0))
+          (local.set $acc5 (v128.const i32x4 0 0 0 0))
+          (local.set $acc6 (v128.const i32x4 0 0 0 0))
+          (local.set $acc7 (v128.const i32x4 0 0 0 0))
+          (local.set $pa (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $aRow))))
+          (local.set $pb (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))
+          (local.set $p (i32.const 0))
+          (block $doneWideDepth (loop $wideDepth
+            (br_if $doneWideDepth (i32.ge_u (local.get $p) (local.get $k)))
+            (local.set $b4 (v128.load (local.get $pb)))
+            (local.set $b8 (v128.load offset=16 (local.get $pb)))
+            (local.set $a4 (f32x4.splat (f32.load (local.get $pa))))
+            (local.set $acc0 (f32x4.add (local.get $acc0) (f32x4.mul (local.get $a4) (local.get $b4))))
+            (local.set $acc4 (f32x4.add (local.get $acc4) (f32x4.mul (local.get $a4) (local.get $b8))))
+            (local.set $a4 (f32x4.splat (f32.load (i32.add (local.get $pa) (local.get $aRow)))))
+            (local.set $acc1 (f32x4.add (local.get $acc1) (f32x4.mul (local.get $a4) (local.get $b4))))
+            (local.set $acc5 (f32x4.add (local.get $acc5) (f32x4.mul (local.get $a4) (local.get $b8))))
+            (local.set $a4 (f32x4.splat (f32.load (i32.add (local.get $pa) (local.get $aRow2)))))
+            (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $a4) (local.get $b4))))
+            (local.set $acc6 (f32x4.add (local.get $acc6) (f32x4.mul (local.get $a4) (local.get $b8))))
+            (local.set $a4 (f32x4.splat (f32.load (i32.add (local.get $pa) (local.get $aRow3)))))
+            (local.set $acc3 (f32x4.add (local.get $acc3) (f32x4.mul (local.get $a4) (local.get $b4))))
+            (local.set $acc7 (f32x4.add (local.get $acc7) (f32x4.mul (local.get $a4) (local.get $b8))))
+            (local.set $pa (i32.add (local.get $pa) (local.get $aCol)))
+            (local.set $pb (i32.add (local.get $pb) (local.get $bRow)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $wideDepth)))
+          (local.set $out (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j)) (i32.const 2))))
+          (v128.store (local.get $out) (local.get $acc0))
+          (v128.store offset=16 (local.get $out) (local.get $acc4))
+          (local.set $out (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
+          (v128.store (local.get $out) (local.get $acc1))
+          (v128.store offset=16 (local.get $out) (local.get $acc5))
+          (local.set $out (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
+          (v128.store (local.get $out) (local.get $acc2))
+          (v128.store offset=16 (local.get $out) (local.get $acc6))
+          (local.set $out (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
+          (v128.store (local.get $out) (local.get $acc3))
+          (v128.store offset=16 (local.get $out) (local.get $acc7))
+          (local.set $j (i32.add (local.get $j) (i32.const 8)))
+          (br $wide)))
+        ;; The 4 x 4 tiles below take the last n mod 8 columns, overlapping as they do at the end
+        ;; (after at least one wide tile, so that n < 4 is left to the loop over single elements).
+        (if (i32.and (i32.gt_s (local.get $j) (i32.const 0))
+              (i32.and (i32.gt_s (local.get $j) (local.get $lastColumn)) (i32.lt_u (local.get $j) (local.get $n))))
+          (then (local.set $j (local.get $lastColumn))))))
       (block $doneTiles (loop $tiles
         (br_if $doneTiles (i32.gt_s (local.get $j) (local.get $lastColumn)))
         (local.set $acc0 (v128.const i32x4 0 0 0 0))
