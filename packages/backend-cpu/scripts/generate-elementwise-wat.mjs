@@ -128,7 +128,8 @@ for (const [t, { lanes, size, vec, load, store }] of Object.entries(TYPES)) {
   emit(`  ;; ${t}: out[i] = a[i] (op) b[i] or a[i] (op) value as bytes 0 or 1 (bool storage)`);
   // The vector loops gather the first byte of each lane's all-ones or all-zero mask, keep its
   // low bit and store one byte per lane.
-  const firstBytes = t === 'f32' ? '0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0' : '0 8 0 0 0 0 0 0 0 0 0 0 0 0 0 0';
+  const firstBytes =
+    t === 'f32' ? '0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0' : '0 8 0 0 0 0 0 0 0 0 0 0 0 0 0 0';
   const storeBytes = t === 'f32' ? 'v128.store32_lane 0' : 'v128.store16_lane 0';
   const bits = (maskVector) =>
     `(${storeBytes} (local.get $out) (v128.and (i8x16.shuffle ${firstBytes} ${maskVector} ${maskVector}) (v128.const i8x16 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1)))`;
@@ -208,8 +209,7 @@ for (const [t, { lanes, size, vec, load, store }] of Object.entries(TYPES)) {
 
   emit(`  ;; ${t}: acc[i] += a[i] into float64 sums, each element's terms in order`);
   const promoted = t === 'f32' ? `(f64.promote_f32 ${a})` : a;
-  const pair =
-    t === 'f32' ? '(f64x2.promote_low_f32x4 (v128.load64_zero (local.get $a)))' : va;
+  const pair = t === 'f32' ? '(f64x2.promote_low_f32x4 (v128.load64_zero (local.get $a)))' : va;
   loop({
     name: `add_rows_${t}`,
     params: '(param $a i32) (param $acc i32)',
@@ -279,7 +279,9 @@ for (const [t, { size }] of Object.entries(TYPES)) {
   emit(
     `      (f64.store (local.get $acc) (f64.add (f64.load (local.get $acc)) (call $sum_${t} (local.get $a) (local.get $n))))`,
   );
-  emit(`      (local.set $a (i32.add (local.get $a) (i32.mul (local.get $n) (i32.const ${size}))))`);
+  emit(
+    `      (local.set $a (i32.add (local.get $a) (i32.mul (local.get $n) (i32.const ${size}))))`,
+  );
   emit('      (local.set $acc (i32.add (local.get $acc) (i32.const 8)))');
   emit('      (local.set $r (i32.add (local.get $r) (i32.const 1)))');
   emit('      (br $row)))');
@@ -389,7 +391,9 @@ for (const [t, { lanes, size, vec, load, store }] of Object.entries(TYPES)) {
   emit('    (block $done (loop $row');
   emit('      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))');
   emit(`      (call $add_rows_${t} (local.get $a) (local.get $acc) (local.get $n))`);
-  emit(`      (local.set $a (i32.add (local.get $a) (i32.mul (local.get $n) (i32.const ${size}))))`);
+  emit(
+    `      (local.set $a (i32.add (local.get $a) (i32.mul (local.get $n) (i32.const ${size}))))`,
+  );
   emit('      (local.set $r (i32.add (local.get $r) (i32.const 1)))');
   emit('      (br $row)))');
   emit('  )');
@@ -580,7 +584,9 @@ function convLoops(name, inside, outside) {
   emit(`  (func (export "${name}") ${params}`);
   emit('    (local $c i32) (local $ky i32) (local $kx i32) (local $oy i32) (local $ox i32)');
   emit('    (local $iy i32) (local $row i32) (local $at i32) (local $plane i32)');
-  emit('    (local $shift i32) (local $oxLo i32) (local $oxHi i32) (local $from i32) (local $step i32)');
+  emit(
+    '    (local $shift i32) (local $oxLo i32) (local $oxHi i32) (local $from i32) (local $step i32)',
+  );
   emit('    (local.set $plane (i32.mul (local.get $h) (local.get $w)))');
   emit('    (local.set $step (i32.shl (local.get $sw) (i32.const 2)))');
   emit('    (local.set $c (i32.const 0))');
@@ -592,7 +598,9 @@ function convLoops(name, inside, outside) {
   emit('        (local.set $kx (i32.const 0))');
   emit('        (block $doneKx (loop $tapColumn');
   emit('          (br_if $doneKx (i32.ge_u (local.get $kx) (local.get $kw)))');
-  emit('          ;; ix = ox * sw + shift lies in [0, w) for ox in [oxLo, oxHi), clamped to [0, outW).');
+  emit(
+    '          ;; ix = ox * sw + shift lies in [0, w) for ox in [oxLo, oxHi), clamped to [0, outW).',
+  );
   emit(
     '          (local.set $shift (i32.sub (i32.mul (local.get $kx) (local.get $dw)) (local.get $left)))',
   );
