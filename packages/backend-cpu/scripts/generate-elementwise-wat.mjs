@@ -289,99 +289,80 @@ for (const [t, { size }] of Object.entries(TYPES)) {
   emit('');
 }
 
-// Arithmetic of a [rows, n] block with one value per row, as a channel vector [C] broadcast over
-// [C, H * W]: out[r, i] = a[r, i] (op) b[r], or b[r] (op) a[r, i] in the `_from_` variants.
-// One call replaces a call of the scalar loops per row, whose cost dominates short rows.
-for (const [t, { lanes, size, vec, load, store }] of Object.entries(TYPES)) {
-  const variants = [
-    ...ARITHMETIC.map((op) => [`${op}_row_values_${t}`, op, false]),
-    ...['sub', 'div'].map((op) => [`${op}_from_row_values_${t}`, op, true]),
-  ];
-  emit(`  ;; ${t}: out[r, i] = a[r, i] (op) b[r], and b[r] (op) a[r, i] in the _from_ variants`);
-  for (const [name, op, fromValue] of variants) {
-    const operands = (x, v) => (fromValue ? `${v} ${x}` : `${x} ${v}`);
-    emit(
-      `  (func (export "${name}") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)`,
-    );
-    emit('    (local $r i32) (local $i i32) (local $value ' + t + ') (local $splat v128)');
-    emit('    (block $doneRows (loop $row');
-    emit('      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))');
+/**
+ * Emits out[r, i] = a[r, i] (op) b for each row r of a [rows, n] block, with b[r] (one value per
+ * row, `perRow`) or b[i] (one row repeated over the rows), and the operands swapped in the
+ * `fromB` variants. One call replaces a call of the scalar loops per row, whose cost dominates
+ * short rows.
+ */
+function rowLoop({ name, t, op, fromB, perRow }) {
+  const { lanes, size, vec, load, store } = TYPES[t];
+  const operands = (x, y) => (fromB ? `${y} ${x}` : `${x} ${y}`);
+  // b's vector and scalar operand, and the pointers that advance along a row.
+  const vectorB = perRow ? '(local.get $splat)' : '(v128.load (local.get $row))';
+  const scalarB = perRow ? '(local.get $value)' : `(${load} (local.get $row))`;
+  const pointers = perRow ? ['a', 'out'] : ['a', 'out', 'row'];
+
+  emit(
+    `  (func (export "${name}") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)`,
+  );
+  emit(
+    `    (local $r i32) (local $i i32) (local $row i32) (local $value ${t}) (local $splat v128)`,
+  );
+  emit('    (block $doneRows (loop $rowLoop');
+  emit('      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))');
+  if (perRow) {
     emit(`      (local.set $value (${load} (local.get $b)))`);
     emit(`      (local.set $splat (${vec}.splat (local.get $value)))`);
-    emit('      (local.set $i (i32.const 0))');
-    emit('      (block $doneVector (loop $vector');
-    emit(
-      `        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const ${lanes})) (local.get $n)))`,
-    );
-    emit(
-      `        (v128.store (local.get $out) (${vec}.${op} ${operands('(v128.load (local.get $a))', '(local.get $splat)')}))`,
-    );
-    emit(`        (local.set $a (i32.add (local.get $a) (i32.const ${size * lanes})))`);
-    emit(`        (local.set $out (i32.add (local.get $out) (i32.const ${size * lanes})))`);
-    emit(`        (local.set $i (i32.add (local.get $i) (i32.const ${lanes})))`);
-    emit('        (br $vector)))');
-    emit('      (block $doneScalar (loop $scalar');
-    emit('        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))');
-    emit(
-      `        (${store} (local.get $out) (${t}.${op} ${operands(`(${load} (local.get $a))`, '(local.get $value)')}))`,
-    );
-    emit(`        (local.set $a (i32.add (local.get $a) (i32.const ${size})))`);
-    emit(`        (local.set $out (i32.add (local.get $out) (i32.const ${size})))`);
-    emit('        (local.set $i (i32.add (local.get $i) (i32.const 1)))');
-    emit('        (br $scalar)))');
-    emit(`      (local.set $b (i32.add (local.get $b) (i32.const ${size})))`);
-    emit('      (local.set $r (i32.add (local.get $r) (i32.const 1)))');
-    emit('      (br $row)))');
-    emit('  )');
-    emit('');
+  } else emit('      (local.set $row (local.get $b))');
+  emit('      (local.set $i (i32.const 0))');
+
+  emit('      (block $doneVector (loop $vector');
+  emit(
+    `        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const ${lanes})) (local.get $n)))`,
+  );
+  emit(
+    `        (v128.store (local.get $out) (${vec}.${op} ${operands('(v128.load (local.get $a))', vectorB)}))`,
+  );
+  for (const p of pointers) {
+    emit(`        (local.set $${p} (i32.add (local.get $${p}) (i32.const ${size * lanes})))`);
   }
+  emit(`        (local.set $i (i32.add (local.get $i) (i32.const ${lanes})))`);
+  emit('        (br $vector)))');
+
+  emit('      (block $doneScalar (loop $scalar');
+  emit('        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))');
+  emit(
+    `        (${store} (local.get $out) (${t}.${op} ${operands(`(${load} (local.get $a))`, scalarB)}))`,
+  );
+  for (const p of pointers) {
+    emit(`        (local.set $${p} (i32.add (local.get $${p}) (i32.const ${size})))`);
+  }
+  emit('        (local.set $i (i32.add (local.get $i) (i32.const 1)))');
+  emit('        (br $scalar)))');
+  if (perRow) emit(`      (local.set $b (i32.add (local.get $b) (i32.const ${size})))`);
+  emit('      (local.set $r (i32.add (local.get $r) (i32.const 1)))');
+  emit('      (br $rowLoop)))');
+  emit('  )');
+  emit('');
 }
 
-// Arithmetic of a [rows, n] block with one row b[i] repeated over the rows, as a bias [n] added
-// to a batch of rows: out[r, i] = a[r, i] (op) b[i], or b[i] (op) a[r, i] in the `_from_`
-// variants. And the adjoint sum, acc[i] += a[r, i] over the rows in order.
-for (const [t, { lanes, size, vec, load, store }] of Object.entries(TYPES)) {
-  const variants = [
-    ...ARITHMETIC.map((op) => [`${op}_repeated_row_${t}`, op, false]),
-    ...['sub', 'div'].map((op) => [`${op}_from_repeated_row_${t}`, op, true]),
-  ];
-  emit(`  ;; ${t}: out[r, i] = a[r, i] (op) b[i], and b[i] (op) a[r, i] in the _from_ variants`);
-  for (const [name, op, fromRow] of variants) {
-    const operands = (x, y) => (fromRow ? `${y} ${x}` : `${x} ${y}`);
-    emit(
-      `  (func (export "${name}") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)`,
-    );
-    emit('    (local $r i32) (local $i i32) (local $row i32)');
-    emit('    (block $doneRows (loop $rowLoop');
-    emit('      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))');
-    emit('      (local.set $row (local.get $b))');
-    emit('      (local.set $i (i32.const 0))');
-    emit('      (block $doneVector (loop $vector');
-    emit(
-      `        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const ${lanes})) (local.get $n)))`,
-    );
-    emit(
-      `        (v128.store (local.get $out) (${vec}.${op} ${operands('(v128.load (local.get $a))', '(v128.load (local.get $row))')}))`,
-    );
-    for (const p of ['a', 'out', 'row']) {
-      emit(`        (local.set $${p} (i32.add (local.get $${p}) (i32.const ${size * lanes})))`);
+// Arithmetic of a [rows, n] block with one value per row (`row_values`), as a channel vector
+// [C] broadcast over [C, H * W]. Or with one row repeated over the rows (`repeated_row`), as a
+// bias [n] added to a batch of rows. Then the bias's adjoint sum: acc[i] += a[r, i] over the
+// rows in order.
+for (const [t, { size }] of Object.entries(TYPES)) {
+  for (const [layout, perRow] of [
+    ['row_values', true],
+    ['repeated_row', false],
+  ]) {
+    const b = perRow ? 'b[r]' : 'b[i]';
+    emit(`  ;; ${t}: out[r, i] = a[r, i] (op) ${b}, and ${b} (op) a[r, i] in the _from_ variants`);
+    for (const op of ARITHMETIC)
+      rowLoop({ name: `${op}_${layout}_${t}`, t, op, fromB: false, perRow });
+    for (const op of ['sub', 'div']) {
+      rowLoop({ name: `${op}_from_${layout}_${t}`, t, op, fromB: true, perRow });
     }
-    emit(`        (local.set $i (i32.add (local.get $i) (i32.const ${lanes})))`);
-    emit('        (br $vector)))');
-    emit('      (block $doneScalar (loop $scalar');
-    emit('        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))');
-    emit(
-      `        (${store} (local.get $out) (${t}.${op} ${operands(`(${load} (local.get $a))`, `(${load} (local.get $row))`)}))`,
-    );
-    for (const p of ['a', 'out', 'row']) {
-      emit(`        (local.set $${p} (i32.add (local.get $${p}) (i32.const ${size})))`);
-    }
-    emit('        (local.set $i (i32.add (local.get $i) (i32.const 1)))');
-    emit('        (br $scalar)))');
-    emit('      (local.set $r (i32.add (local.get $r) (i32.const 1)))');
-    emit('      (br $rowLoop)))');
-    emit('  )');
-    emit('');
   }
   emit(`  ;; ${t}: acc[i] += a[r, i] for r < rows in order, into float64 sums`);
   emit(

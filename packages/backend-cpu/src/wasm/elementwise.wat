@@ -1199,8 +1199,8 @@
 
   ;; f32: out[r, i] = a[r, i] (op) b[r], and b[r] (op) a[r, i] in the _from_ variants
   (func (export "add_row_values_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $value f32) (local $splat v128)
-    (block $doneRows (loop $row
+    (local $r i32) (local $i i32) (local $row i32) (local $value f32) (local $splat v128)
+    (block $doneRows (loop $rowLoop
       (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $value (f32.load (local.get $b)))
       (local.set $splat (f32x4.splat (local.get $value)))
@@ -1221,12 +1221,12 @@
         (br $scalar)))
       (local.set $b (i32.add (local.get $b) (i32.const 4)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $row)))
+      (br $rowLoop)))
   )
 
   (func (export "sub_row_values_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $value f32) (local $splat v128)
-    (block $doneRows (loop $row
+    (local $r i32) (local $i i32) (local $row i32) (local $value f32) (local $splat v128)
+    (block $doneRows (loop $rowLoop
       (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $value (f32.load (local.get $b)))
       (local.set $splat (f32x4.splat (local.get $value)))
@@ -1247,12 +1247,12 @@
         (br $scalar)))
       (local.set $b (i32.add (local.get $b) (i32.const 4)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $row)))
+      (br $rowLoop)))
   )
 
   (func (export "mul_row_values_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $value f32) (local $splat v128)
-    (block $doneRows (loop $row
+    (local $r i32) (local $i i32) (local $row i32) (local $value f32) (local $splat v128)
+    (block $doneRows (loop $rowLoop
       (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $value (f32.load (local.get $b)))
       (local.set $splat (f32x4.splat (local.get $value)))
@@ -1273,12 +1273,12 @@
         (br $scalar)))
       (local.set $b (i32.add (local.get $b) (i32.const 4)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $row)))
+      (br $rowLoop)))
   )
 
   (func (export "div_row_values_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $value f32) (local $splat v128)
-    (block $doneRows (loop $row
+    (local $r i32) (local $i i32) (local $row i32) (local $value f32) (local $splat v128)
+    (block $doneRows (loop $rowLoop
       (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $value (f32.load (local.get $b)))
       (local.set $splat (f32x4.splat (local.get $value)))
@@ -1299,12 +1299,12 @@
         (br $scalar)))
       (local.set $b (i32.add (local.get $b) (i32.const 4)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $row)))
+      (br $rowLoop)))
   )
 
   (func (export "sub_from_row_values_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $value f32) (local $splat v128)
-    (block $doneRows (loop $row
+    (local $r i32) (local $i i32) (local $row i32) (local $value f32) (local $splat v128)
+    (block $doneRows (loop $rowLoop
       (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $value (f32.load (local.get $b)))
       (local.set $splat (f32x4.splat (local.get $value)))
@@ -1325,12 +1325,12 @@
         (br $scalar)))
       (local.set $b (i32.add (local.get $b) (i32.const 4)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $row)))
+      (br $rowLoop)))
   )
 
   (func (export "div_from_row_values_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $value f32) (local $splat v128)
-    (block $doneRows (loop $row
+    (local $r i32) (local $i i32) (local $row i32) (local $value f32) (local $splat v128)
+    (block $doneRows (loop $rowLoop
       (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $value (f32.load (local.get $b)))
       (local.set $splat (f32x4.splat (local.get $value)))
@@ -1351,169 +1351,12 @@
         (br $scalar)))
       (local.set $b (i32.add (local.get $b) (i32.const 4)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $row)))
-  )
-
-  ;; f64: out[r, i] = a[r, i] (op) b[r], and b[r] (op) a[r, i] in the _from_ variants
-  (func (export "add_row_values_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $value f64) (local $splat v128)
-    (block $doneRows (loop $row
-      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
-      (local.set $value (f64.load (local.get $b)))
-      (local.set $splat (f64x2.splat (local.get $value)))
-      (local.set $i (i32.const 0))
-      (block $doneVector (loop $vector
-        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
-        (v128.store (local.get $out) (f64x2.add (v128.load (local.get $a)) (local.get $splat)))
-        (local.set $a (i32.add (local.get $a) (i32.const 16)))
-        (local.set $out (i32.add (local.get $out) (i32.const 16)))
-        (local.set $i (i32.add (local.get $i) (i32.const 2)))
-        (br $vector)))
-      (block $doneScalar (loop $scalar
-        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
-        (f64.store (local.get $out) (f64.add (f64.load (local.get $a)) (local.get $value)))
-        (local.set $a (i32.add (local.get $a) (i32.const 8)))
-        (local.set $out (i32.add (local.get $out) (i32.const 8)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $scalar)))
-      (local.set $b (i32.add (local.get $b) (i32.const 8)))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $row)))
-  )
-
-  (func (export "sub_row_values_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $value f64) (local $splat v128)
-    (block $doneRows (loop $row
-      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
-      (local.set $value (f64.load (local.get $b)))
-      (local.set $splat (f64x2.splat (local.get $value)))
-      (local.set $i (i32.const 0))
-      (block $doneVector (loop $vector
-        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
-        (v128.store (local.get $out) (f64x2.sub (v128.load (local.get $a)) (local.get $splat)))
-        (local.set $a (i32.add (local.get $a) (i32.const 16)))
-        (local.set $out (i32.add (local.get $out) (i32.const 16)))
-        (local.set $i (i32.add (local.get $i) (i32.const 2)))
-        (br $vector)))
-      (block $doneScalar (loop $scalar
-        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
-        (f64.store (local.get $out) (f64.sub (f64.load (local.get $a)) (local.get $value)))
-        (local.set $a (i32.add (local.get $a) (i32.const 8)))
-        (local.set $out (i32.add (local.get $out) (i32.const 8)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $scalar)))
-      (local.set $b (i32.add (local.get $b) (i32.const 8)))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $row)))
-  )
-
-  (func (export "mul_row_values_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $value f64) (local $splat v128)
-    (block $doneRows (loop $row
-      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
-      (local.set $value (f64.load (local.get $b)))
-      (local.set $splat (f64x2.splat (local.get $value)))
-      (local.set $i (i32.const 0))
-      (block $doneVector (loop $vector
-        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
-        (v128.store (local.get $out) (f64x2.mul (v128.load (local.get $a)) (local.get $splat)))
-        (local.set $a (i32.add (local.get $a) (i32.const 16)))
-        (local.set $out (i32.add (local.get $out) (i32.const 16)))
-        (local.set $i (i32.add (local.get $i) (i32.const 2)))
-        (br $vector)))
-      (block $doneScalar (loop $scalar
-        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
-        (f64.store (local.get $out) (f64.mul (f64.load (local.get $a)) (local.get $value)))
-        (local.set $a (i32.add (local.get $a) (i32.const 8)))
-        (local.set $out (i32.add (local.get $out) (i32.const 8)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $scalar)))
-      (local.set $b (i32.add (local.get $b) (i32.const 8)))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $row)))
-  )
-
-  (func (export "div_row_values_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $value f64) (local $splat v128)
-    (block $doneRows (loop $row
-      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
-      (local.set $value (f64.load (local.get $b)))
-      (local.set $splat (f64x2.splat (local.get $value)))
-      (local.set $i (i32.const 0))
-      (block $doneVector (loop $vector
-        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
-        (v128.store (local.get $out) (f64x2.div (v128.load (local.get $a)) (local.get $splat)))
-        (local.set $a (i32.add (local.get $a) (i32.const 16)))
-        (local.set $out (i32.add (local.get $out) (i32.const 16)))
-        (local.set $i (i32.add (local.get $i) (i32.const 2)))
-        (br $vector)))
-      (block $doneScalar (loop $scalar
-        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
-        (f64.store (local.get $out) (f64.div (f64.load (local.get $a)) (local.get $value)))
-        (local.set $a (i32.add (local.get $a) (i32.const 8)))
-        (local.set $out (i32.add (local.get $out) (i32.const 8)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $scalar)))
-      (local.set $b (i32.add (local.get $b) (i32.const 8)))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $row)))
-  )
-
-  (func (export "sub_from_row_values_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $value f64) (local $splat v128)
-    (block $doneRows (loop $row
-      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
-      (local.set $value (f64.load (local.get $b)))
-      (local.set $splat (f64x2.splat (local.get $value)))
-      (local.set $i (i32.const 0))
-      (block $doneVector (loop $vector
-        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
-        (v128.store (local.get $out) (f64x2.sub (local.get $splat) (v128.load (local.get $a))))
-        (local.set $a (i32.add (local.get $a) (i32.const 16)))
-        (local.set $out (i32.add (local.get $out) (i32.const 16)))
-        (local.set $i (i32.add (local.get $i) (i32.const 2)))
-        (br $vector)))
-      (block $doneScalar (loop $scalar
-        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
-        (f64.store (local.get $out) (f64.sub (local.get $value) (f64.load (local.get $a))))
-        (local.set $a (i32.add (local.get $a) (i32.const 8)))
-        (local.set $out (i32.add (local.get $out) (i32.const 8)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $scalar)))
-      (local.set $b (i32.add (local.get $b) (i32.const 8)))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $row)))
-  )
-
-  (func (export "div_from_row_values_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $value f64) (local $splat v128)
-    (block $doneRows (loop $row
-      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
-      (local.set $value (f64.load (local.get $b)))
-      (local.set $splat (f64x2.splat (local.get $value)))
-      (local.set $i (i32.const 0))
-      (block $doneVector (loop $vector
-        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
-        (v128.store (local.get $out) (f64x2.div (local.get $splat) (v128.load (local.get $a))))
-        (local.set $a (i32.add (local.get $a) (i32.const 16)))
-        (local.set $out (i32.add (local.get $out) (i32.const 16)))
-        (local.set $i (i32.add (local.get $i) (i32.const 2)))
-        (br $vector)))
-      (block $doneScalar (loop $scalar
-        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
-        (f64.store (local.get $out) (f64.div (local.get $value) (f64.load (local.get $a))))
-        (local.set $a (i32.add (local.get $a) (i32.const 8)))
-        (local.set $out (i32.add (local.get $out) (i32.const 8)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $scalar)))
-      (local.set $b (i32.add (local.get $b) (i32.const 8)))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $row)))
+      (br $rowLoop)))
   )
 
   ;; f32: out[r, i] = a[r, i] (op) b[i], and b[i] (op) a[r, i] in the _from_ variants
   (func (export "add_repeated_row_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $row i32)
+    (local $r i32) (local $i i32) (local $row i32) (local $value f32) (local $splat v128)
     (block $doneRows (loop $rowLoop
       (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $row (local.get $b))
@@ -1539,7 +1382,7 @@
   )
 
   (func (export "sub_repeated_row_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $row i32)
+    (local $r i32) (local $i i32) (local $row i32) (local $value f32) (local $splat v128)
     (block $doneRows (loop $rowLoop
       (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $row (local.get $b))
@@ -1565,7 +1408,7 @@
   )
 
   (func (export "mul_repeated_row_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $row i32)
+    (local $r i32) (local $i i32) (local $row i32) (local $value f32) (local $splat v128)
     (block $doneRows (loop $rowLoop
       (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $row (local.get $b))
@@ -1591,7 +1434,7 @@
   )
 
   (func (export "div_repeated_row_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $row i32)
+    (local $r i32) (local $i i32) (local $row i32) (local $value f32) (local $splat v128)
     (block $doneRows (loop $rowLoop
       (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $row (local.get $b))
@@ -1617,7 +1460,7 @@
   )
 
   (func (export "sub_from_repeated_row_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $row i32)
+    (local $r i32) (local $i i32) (local $row i32) (local $value f32) (local $splat v128)
     (block $doneRows (loop $rowLoop
       (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $row (local.get $b))
@@ -1643,7 +1486,7 @@
   )
 
   (func (export "div_from_repeated_row_f32") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $row i32)
+    (local $r i32) (local $i i32) (local $row i32) (local $value f32) (local $splat v128)
     (block $doneRows (loop $rowLoop
       (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $row (local.get $b))
@@ -1679,9 +1522,166 @@
       (br $row)))
   )
 
+  ;; f64: out[r, i] = a[r, i] (op) b[r], and b[r] (op) a[r, i] in the _from_ variants
+  (func (export "add_row_values_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $row i32) (local $value f64) (local $splat v128)
+    (block $doneRows (loop $rowLoop
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $value (f64.load (local.get $b)))
+      (local.set $splat (f64x2.splat (local.get $value)))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+        (v128.store (local.get $out) (f64x2.add (v128.load (local.get $a)) (local.get $splat)))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f64.store (local.get $out) (f64.add (f64.load (local.get $a)) (local.get $value)))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $b (i32.add (local.get $b) (i32.const 8)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowLoop)))
+  )
+
+  (func (export "sub_row_values_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $row i32) (local $value f64) (local $splat v128)
+    (block $doneRows (loop $rowLoop
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $value (f64.load (local.get $b)))
+      (local.set $splat (f64x2.splat (local.get $value)))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+        (v128.store (local.get $out) (f64x2.sub (v128.load (local.get $a)) (local.get $splat)))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f64.store (local.get $out) (f64.sub (f64.load (local.get $a)) (local.get $value)))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $b (i32.add (local.get $b) (i32.const 8)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowLoop)))
+  )
+
+  (func (export "mul_row_values_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $row i32) (local $value f64) (local $splat v128)
+    (block $doneRows (loop $rowLoop
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $value (f64.load (local.get $b)))
+      (local.set $splat (f64x2.splat (local.get $value)))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+        (v128.store (local.get $out) (f64x2.mul (v128.load (local.get $a)) (local.get $splat)))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f64.store (local.get $out) (f64.mul (f64.load (local.get $a)) (local.get $value)))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $b (i32.add (local.get $b) (i32.const 8)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowLoop)))
+  )
+
+  (func (export "div_row_values_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $row i32) (local $value f64) (local $splat v128)
+    (block $doneRows (loop $rowLoop
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $value (f64.load (local.get $b)))
+      (local.set $splat (f64x2.splat (local.get $value)))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+        (v128.store (local.get $out) (f64x2.div (v128.load (local.get $a)) (local.get $splat)))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f64.store (local.get $out) (f64.div (f64.load (local.get $a)) (local.get $value)))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $b (i32.add (local.get $b) (i32.const 8)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowLoop)))
+  )
+
+  (func (export "sub_from_row_values_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $row i32) (local $value f64) (local $splat v128)
+    (block $doneRows (loop $rowLoop
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $value (f64.load (local.get $b)))
+      (local.set $splat (f64x2.splat (local.get $value)))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+        (v128.store (local.get $out) (f64x2.sub (local.get $splat) (v128.load (local.get $a))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f64.store (local.get $out) (f64.sub (local.get $value) (f64.load (local.get $a))))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $b (i32.add (local.get $b) (i32.const 8)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowLoop)))
+  )
+
+  (func (export "div_from_row_values_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $i i32) (local $row i32) (local $value f64) (local $splat v128)
+    (block $doneRows (loop $rowLoop
+      (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $value (f64.load (local.get $b)))
+      (local.set $splat (f64x2.splat (local.get $value)))
+      (local.set $i (i32.const 0))
+      (block $doneVector (loop $vector
+        (br_if $doneVector (i32.gt_u (i32.add (local.get $i) (i32.const 2)) (local.get $n)))
+        (v128.store (local.get $out) (f64x2.div (local.get $splat) (v128.load (local.get $a))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 2)))
+        (br $vector)))
+      (block $doneScalar (loop $scalar
+        (br_if $doneScalar (i32.ge_u (local.get $i) (local.get $n)))
+        (f64.store (local.get $out) (f64.div (local.get $value) (f64.load (local.get $a))))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (local.set $out (i32.add (local.get $out) (i32.const 8)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scalar)))
+      (local.set $b (i32.add (local.get $b) (i32.const 8)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowLoop)))
+  )
+
   ;; f64: out[r, i] = a[r, i] (op) b[i], and b[i] (op) a[r, i] in the _from_ variants
   (func (export "add_repeated_row_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $row i32)
+    (local $r i32) (local $i i32) (local $row i32) (local $value f64) (local $splat v128)
     (block $doneRows (loop $rowLoop
       (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $row (local.get $b))
@@ -1707,7 +1707,7 @@
   )
 
   (func (export "sub_repeated_row_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $row i32)
+    (local $r i32) (local $i i32) (local $row i32) (local $value f64) (local $splat v128)
     (block $doneRows (loop $rowLoop
       (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $row (local.get $b))
@@ -1733,7 +1733,7 @@
   )
 
   (func (export "mul_repeated_row_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $row i32)
+    (local $r i32) (local $i i32) (local $row i32) (local $value f64) (local $splat v128)
     (block $doneRows (loop $rowLoop
       (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $row (local.get $b))
@@ -1759,7 +1759,7 @@
   )
 
   (func (export "div_repeated_row_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $row i32)
+    (local $r i32) (local $i i32) (local $row i32) (local $value f64) (local $splat v128)
     (block $doneRows (loop $rowLoop
       (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $row (local.get $b))
@@ -1785,7 +1785,7 @@
   )
 
   (func (export "sub_from_repeated_row_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $row i32)
+    (local $r i32) (local $i i32) (local $row i32) (local $value f64) (local $splat v128)
     (block $doneRows (loop $rowLoop
       (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $row (local.get $b))
@@ -1811,7 +1811,7 @@
   )
 
   (func (export "div_from_repeated_row_f64") (param $a i32) (param $b i32) (param $out i32) (param $rows i32) (param $n i32)
-    (local $r i32) (local $i i32) (local $row i32)
+    (local $r i32) (local $i i32) (local $row i32) (local $value f64) (local $splat v128)
     (block $doneRows (loop $rowLoop
       (br_if $doneRows (i32.ge_u (local.get $r) (local.get $rows)))
       (local.set $row (local.get $b))
