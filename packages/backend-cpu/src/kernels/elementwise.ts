@@ -108,9 +108,9 @@ export const binary: KernelImpl<'Binary'> = ([x, y], { op }) => {
 };
 
 /**
- * Runs a binary op whose one operand has the output's shape and the other, in an [outer, rows,
- * n] view, one value per row (a channel vector) or one row repeated over the rows (a bias), one
- * SIMD call per outer index. Returns false for any other layout or op.
+ * Runs a binary op whose one operand has the output's shape, with one SIMD call per outer index
+ * of an [outer, rows, n] view. The other operand has one value per row there (a channel vector)
+ * or one row repeated over the rows (a bias). Returns false for any other layout or op.
  */
 function rowValuesBinary(
   loops: ElementwiseLoops,
@@ -131,6 +131,7 @@ function rowValuesBinary(
   // same loop as values on the right.
   const right = fullA || op === 'add' || op === 'mul';
   const size = full.BYTES_PER_ELEMENT;
+
   const perValue = rowBlocks(smallShape, shape);
   if (perValue) {
     const loop = right ? loops.rowValues[op] : loops.rowValuesLeft[op];
@@ -141,6 +142,7 @@ function rowValuesBinary(
     }
     return true;
   }
+
   const repeated = repeatedRows(smallShape, shape);
   if (repeated) {
     const loop = right ? loops.repeatedRow[op] : loops.repeatedRowLeft[op];

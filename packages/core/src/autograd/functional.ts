@@ -143,9 +143,9 @@ export function grad<F extends Fn>(
 
 /**
  * Defines an op from a forward and a backward, both written with ops. The forward runs
- * without recording; the backward receives the output's gradient, the inputs, the output and
- * `needed` (false for each input whose gradient the backward pass discards, as PyTorch's
- * `ctx.needs_input_grad`), and returns one gradient (or null) per input. Because the backward
+ * without recording. The backward receives the output's gradient, the inputs, the output and
+ * `needed`, and returns one gradient (or null) per input. `needed[i]` is false when the backward
+ * pass discards input i's gradient, as PyTorch's `ctx.needs_input_grad`. Because the backward
  * is made of ops, the custom op can be differentiated to any order.
  */
 export function customGrad(

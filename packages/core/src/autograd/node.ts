@@ -5,7 +5,7 @@ import type { Tensor } from '../tensor.js';
  * ops, never raw kernels, so that it is itself differentiable: that is what gives gradients of
  * any order. It may read only `inputs` and `saved`, so that `tidy` knows what the graph needs.
  * `needed[i]` is false when the backward pass discards input i's gradient (a constant such as
- * the data), so that an op may skip computing it; `needed` is absent when all are used.
+ * the data), so an op may skip computing it. `needed` is absent when all are used.
  */
 export type BackwardFn = (
   dy: Tensor,
