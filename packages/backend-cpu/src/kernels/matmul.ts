@@ -5,6 +5,7 @@ import { activeWasmElementwise } from '../options.js';
 import type { SmallProductLoop } from '../wasm/elementwise_runtime.js';
 import { gemm, type MatrixView } from './gemm.js';
 import { gemmF32 } from './gemm_f32.js';
+import { simdLoops } from './simd_rows.js';
 import { broadcastOffsets } from './strides.js';
 
 /** Float64 sums of one batch element of a non-float output, reused between calls. */
@@ -97,11 +98,8 @@ const UNPACKED_PRODUCT_F32 = 1 << 16;
 /** Returns small_gemm.wat's product when A, B and C are float32 arrays in the tensor heap, else null. */
 function heapProduct(a: MatrixView, b: MatrixView, c: TypedArray): SmallProductLoop | null {
   const wasm = activeWasmElementwise();
-  if (!wasm || !(c instanceof Float32Array) || c.buffer !== wasm.heap.buffer) return null;
-  for (const { data } of [a, b]) {
-    if (!(data instanceof Float32Array) || data.buffer !== wasm.heap.buffer) return null;
-  }
-  return wasm.smallProductF32;
+  const loops = simdLoops(a.data, b.data, c);
+  return wasm && loops === wasm.float32 ? wasm.smallProductF32 : null;
 }
 
 /**

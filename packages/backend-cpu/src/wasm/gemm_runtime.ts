@@ -89,9 +89,6 @@ const CLAIM_ROW_PANELS = 2;
 /** Panels of a block being packed that a thread claims at a time. */
 const CLAIM_PACKED_PANELS = 8;
 
-/** The element type of a macro-kernel call on the helper thread. */
-export type GemmKernel = 'float64' | 'float32';
-
 /**
  * How long the main thread waits for the helper before it does the helper's share itself (ms).
  * One call is at most 128 x 1024 x 256 multiply-adds, milliseconds of work, so only a lost
@@ -232,19 +229,7 @@ export class GemmHelper {
    * helper up, when its claimed units are not done in time.
    */
   #awaitUnits(tag: number, units: number): boolean {
-    const target = (tag << 16) + units;
-    const spinUntil = performance.now() + SPIN_MS;
-    while (Atomics.load(this.#control, COMPLETED) !== target && performance.now() < spinUntil) {}
-    const deadline = Date.now() + HELPER_TIMEOUT_MS;
-    for (;;) {
-      const completed = Atomics.load(this.#control, COMPLETED);
-      if (completed === target) return true;
-      const left = deadline - Date.now();
-      if (left <= 0) break;
-      Atomics.wait(this.#control, COMPLETED, completed, left);
-    }
-    this.failed = true;
-    return false;
+    return this.#awaitWord(COMPLETED, (tag << 16) + units);
   }
 
   /**
@@ -254,21 +239,29 @@ export class GemmHelper {
    * worker costs time, never a wrong result.
    */
   finish(): void {
-    // The helper's share takes tens of microseconds to a few milliseconds, so poll before
-    // sleeping: waking from Atomics.wait takes tens of microseconds on a virtual machine.
-    const spinUntil = performance.now() + SPIN_MS;
-    while (Atomics.load(this.#control, DONE) !== this.#job && performance.now() < spinUntil) {}
-    const deadline = Date.now() + HELPER_TIMEOUT_MS;
-    for (;;) {
-      const done = Atomics.load(this.#control, DONE);
-      if (done === this.#job) return;
-      const left = deadline - Date.now();
-      if (left <= 0) break;
-      Atomics.wait(this.#control, DONE, done, left);
-    }
-    this.failed = true;
+    if (this.#awaitWord(DONE, this.#job)) return;
     const args = Array.from(this.#control.subarray(ARGS, ARGS + 7));
     this.#fallback(...(args as Parameters<WasmMacroKernel>));
+  }
+
+  /**
+   * Waits until control word `word` equals `target`: polls for SPIN_MS, because waking from
+   * Atomics.wait takes tens of microseconds on a virtual machine, then sleeps. Returns false,
+   * and gives the helper up, after HELPER_TIMEOUT_MS.
+   */
+  #awaitWord(word: number, target: number): boolean {
+    const spinUntil = performance.now() + SPIN_MS;
+    while (Atomics.load(this.#control, word) !== target && performance.now() < spinUntil) {}
+    const deadline = Date.now() + HELPER_TIMEOUT_MS;
+    for (;;) {
+      const value = Atomics.load(this.#control, word);
+      if (value === target) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      Atomics.wait(this.#control, word, value, left);
+    }
+    this.failed = true;
+    return false;
   }
 }
 
@@ -310,9 +303,8 @@ const SPIN_MS = 0.2;
 /**
  * How long the helper polls for its next call before it sleeps (ms). The calls of one
  * convolution come between im2col loops and packing on the main thread, so a shorter poll let
- * the helper fall asleep between them: conv2d of [25,64,14,14] with 64 3x3 filters, forward
- * and both gradients, took 37.5 ms with 0.2 ms of polling and 23 ms with 1 to 3 ms, on a 2-core
- * AMD EPYC. OpenMP runtimes poll the same way before their threads sleep.
+ * the helper fall asleep between them. Conv2d of [25,64,14,14] with 64 3x3 filters, forward and
+ * both gradients, took 37.5 ms with 0.2 ms of polling and 23 ms with 1 to 3 ms (2-core AMD EPYC).
  * NOTE: the helper keeps the second core busy for this long after each product.
  */
 const HELPER_POLL_MS = 2;
