@@ -556,9 +556,9 @@ const GEOMETRY = [
 ];
 
 /**
- * Emits the loops over channel, tap and output row. Per output row inside the image, `inside`
- * runs with $at (the row of columns), $from (input pixel of oxLo) and the range; `outside`
- * runs for an output row that falls in the top or bottom padding.
+ * Emits the loops over channel, tap and output row. For an output row inside the image, the
+ * statements `inside` run with $at (the row of columns), $from (input pixel of oxLo) and the
+ * range. For an output row in the top or bottom padding, the statements `outside` run.
  */
 function convLoops(name, inside, outside) {
   const params = ['input', 'cols', 'ld', ...GEOMETRY].map((p) => `(param $${p} i32)`).join(' ');
@@ -647,7 +647,7 @@ function zeros(first, last) {
   ];
 }
 
-/** A loop over ox in [oxLo, oxHi) with $from stepping through the input row and $at the columns. */
+/** Returns the statements of a loop over ox in [oxLo, oxHi), stepping $from and $at along. */
 function rangeLoop(body) {
   return [
     '(local.set $ox (local.get $oxLo))',

@@ -12,8 +12,8 @@ export interface RowBlocks {
 
 /**
  * Returns the [outer, rows, n] view in which `small`, broadcast to `shape`, has one value per
- * row, or null when it varies along dimensions that are not contiguous, or when rows or n is 1
- * (the other loops cover those layouts).
+ * row. Returns null when it varies along dimensions that are not contiguous, or when rows or n
+ * is 1, because the other loops cover those layouts.
  */
 export function rowBlocks(small: readonly number[], shape: readonly number[]): RowBlocks | null {
   // The rows are where the small operand has sizes other than 1, and all of `shape`'s there.
